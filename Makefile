@@ -1,0 +1,63 @@
+# Robo Notes: every target works on a fresh machine with nothing but Python installed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-uv/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+.PHONY: install demo test test-fast lint format migrate eval bench lock clean
+
+$(VENV)-uv/bin/uv:
+	$(PYTHON) -m venv $(VENV)-uv
+	$(VENV)-uv/bin/pip install -q uv
+
+$(BIN)/python: | $(UV)
+	$(UV) venv -q --python $(PYTHON) $(VENV)
+
+$(VENV)/.installed: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(UV) pip sync -q --python $(BIN)/python requirements/dev.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/robonotes demo
+
+test: install
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not slow"
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+migrate: install
+	$(BIN)/robonotes db upgrade
+
+eval: install
+	$(BIN)/robonotes eval src/robonotes/data/gold.jsonl --provider offline
+
+bench: install
+	$(UV) pip sync -q --python $(BIN)/python requirements/bench.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed
+	$(BIN)/python -m bench.run_all
+
+lock:
+	$(UV) pip compile -q --no-header --no-annotate pyproject.toml -o requirements/main.lock
+	$(UV) pip compile -q --no-header --no-annotate pyproject.toml --extra dev -o requirements/dev.lock
+	$(UV) pip compile -q --no-header --no-annotate pyproject.toml --extra dev --extra bench -o requirements/bench.lock
+
+clean:
+	rm -rf $(VENV) $(VENV)-uv .robonotes .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Use cases: they speak to ports only, never to storage, queue or robo adapters."""
