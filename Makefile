@@ -48,11 +48,12 @@ migrate: install
 eval: install
 	$(BIN)/robonotes eval src/robonotes/data/gold.jsonl --provider offline
 
-bench: install
-	$(UV) pip sync -q --python $(BIN)/python requirements/bench.lock
-	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
-	rm -f $(VENV)/.installed
-	$(BIN)/python -m bench.run_all
+# The peers (arq, SAQ, taskiq, Dramatiq, RQ, Celery) live in a venv of their own.
+bench: | $(UV)
+	test -x .venv-bench/bin/python || $(UV) venv -q --python $(PYTHON) .venv-bench
+	$(UV) pip sync -q --python .venv-bench/bin/python requirements/bench.lock
+	$(UV) pip install -q --python .venv-bench/bin/python --no-deps -e .
+	.venv-bench/bin/python -m bench.run_all
 
 lock:
 	$(UV) pip compile -q --no-header --no-annotate pyproject.toml -o requirements/main.lock
@@ -60,4 +61,4 @@ lock:
 	$(UV) pip compile -q --no-header --no-annotate pyproject.toml --extra dev --extra bench -o requirements/bench.lock
 
 clean:
-	rm -rf $(VENV) $(VENV)-uv .robonotes .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-uv .venv-bench .robonotes .pytest_cache .mypy_cache .ruff_cache

@@ -237,3 +237,60 @@ class Clock(Protocol):
     """The time, injectable so tests can move it."""
 
     def now(self) -> datetime: ...
+
+
+class ContextBuilder(Protocol):
+    """Builds what Robo is told besides the note: its time and the person's linking candidates."""
+
+    async def build(self, note: NoteData) -> ExtractionContext: ...
+
+
+class ExtractionRecorder(Protocol):
+    """Writes a note's extraction (linking, dedup) inside the caller's transaction.
+
+    `replace` removes whatever an earlier extraction of the same note wrote, so reprocessing
+    (an edit, a replay, a redelivery) never duplicates activities, occurrences or moments.
+    """
+
+    async def replace(
+        self, uow: UnitOfWork, *, note: NoteData, result: RoboProcessingResult
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RateReservation:
+    """Capacity taken before an LLM call: one request and an estimate of its tokens."""
+
+    id: str
+    tokens: int
+
+
+class RateLimiter(Protocol):
+    """Requests and tokens per minute, shared by every process (Redis) or in-process (embedded)."""
+
+    async def acquire(self, *, tokens: int) -> RateReservation:
+        """Wait until one request and `tokens` fit in the window, then reserve them."""
+        ...
+
+    async def settle(self, reservation: RateReservation, *, actual_tokens: int) -> None:
+        """Replace the estimate with what the call really used."""
+        ...
+
+    async def observe_limits(
+        self,
+        *,
+        remaining_requests: int | None,
+        remaining_tokens: int | None,
+        reset_requests_s: float | None,
+        reset_tokens_s: float | None,
+    ) -> None:
+        """Tighten the budget from the provider's x-ratelimit-* headers."""
+        ...
+
+
+class JobHandler(Protocol):
+    """Processes one claimed job (NoteProcessor); the worker owns leases, acks and retries."""
+
+    async def handle(self, job: Job) -> None:
+        """Run the job to its end; raise a RoboNotesError for the worker to classify."""
+        ...
