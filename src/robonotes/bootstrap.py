@@ -17,7 +17,12 @@ from robonotes.services.notes import NoteService
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from robonotes.queue.worker import Worker
+    from robonotes.services.cleanup import CleanupService
     from robonotes.services.ports import NoteProcessingQueue, RoboService, UnitOfWorkFactory
+    from robonotes.services.processor import NoteProcessor
+    from robonotes.services.reconciler import Reconciler
+    from robonotes.services.users import UserService
 
 
 class Container:
@@ -42,11 +47,33 @@ class Container:
 
         return SqlAlchemyUnitOfWorkFactory(self.engine)
 
+    def migrate(self) -> str | None:
+        """Run every pending migration on the configured database; return its revision."""
+        from robonotes.storage.migrate import current_revision, upgrade_database
+
+        upgrade_database(self.settings.database_url, schema=self.settings.database_schema)
+        return current_revision(self.settings.database_url, schema=self.settings.database_schema)
+
     # --- queue (issue 5) ---------------------------------------------------------------
     @cached_property
     def queue(self) -> NoteProcessingQueue:
         """RedisQueue when a Redis URL is set, else the SQL queue in the same database."""
-        raise NotImplementedError("the queue arrives with issue 5")
+        if self.settings.redis_url:
+            from robonotes.queue.redis_pool import create_redis_clients
+            from robonotes.queue.redis_queue import RedisQueue
+
+            return RedisQueue(
+                create_redis_clients(
+                    url=self.settings.redis_url,
+                    socket_timeout_s=self.settings.redis_socket_timeout_s,
+                    connect_timeout_s=self.settings.redis_connect_timeout_s,
+                ),
+                prefix=self.settings.redis_prefix,
+                max_attempts=self.settings.queue_max_attempts,
+            )
+        from robonotes.queue.sql_queue import SqlQueue
+
+        return SqlQueue(self.engine, max_attempts=self.settings.queue_max_attempts)
 
     # --- robo (issues 3 and 4) ---------------------------------------------------------
     @cached_property
@@ -63,6 +90,72 @@ class Container:
             queue=self.queue,
             clock=self.clock,
             max_note_chars=self.settings.max_note_chars,
+        )
+
+    @cached_property
+    def users(self) -> UserService:
+        """People and their API tokens."""
+        from robonotes.services.users import UserService
+
+        return UserService(uow_factory=self.uow_factory, clock=self.clock)
+
+    @cached_property
+    def cleanup(self) -> CleanupService:
+        """Deletes terminal status rows after the retention."""
+        from robonotes.services.cleanup import CleanupService
+
+        return CleanupService(
+            uow_factory=self.uow_factory,
+            clock=self.clock,
+            retention=self.settings.status_retention,
+            queue=self.queue,
+        )
+
+    # --- processing (issue 5) ----------------------------------------------------------
+    @cached_property
+    def processor(self) -> NoteProcessor:
+        """Runs one claimed job through DESIGN.md's processing flow."""
+        from robonotes.observability import PrometheusObserver
+        from robonotes.services.processor import NoteProcessor
+
+        return NoteProcessor(
+            uow_factory=self.uow_factory,
+            robo=self.robo,
+            ledger=self.ledger,
+            context_builder=self.context_builder,
+            recorder=self.recorder,
+            clock=self.clock,
+            max_note_chars=self.settings.max_note_chars,
+            observer=PrometheusObserver(),
+        )
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        """Enqueues again what the queue lost (status rows are the truth)."""
+        from robonotes.services.reconciler import Reconciler
+
+        return Reconciler(uow_factory=self.uow_factory, queue=self.queue, clock=self.clock)
+
+    def worker(self, *, concurrency: int | None = None, burst: bool = False) -> Worker:
+        """A new Worker over this container's queue and processor."""
+        from robonotes.queue.worker import Worker, WorkerConfig
+        from robonotes.services.retry_policy import classify_failure
+
+        config = WorkerConfig(
+            concurrency=concurrency or self.settings.worker_concurrency,
+            claim_batch=min(64, concurrency or self.settings.worker_concurrency),
+            lease_ms=self.settings.queue_lease_ms,
+            job_timeout_s=self.settings.worker_job_timeout_s,
+            grace_s=self.settings.worker_grace_s,
+            reconcile_interval_s=self.settings.reconcile_interval_s,
+            burst=burst,
+        )
+        return Worker(
+            queue=self.queue,
+            handler=self.processor,
+            policy=classify_failure,
+            config=config,
+            reconcile=self.reconciler,
         )
 
     async def aclose(self) -> None:

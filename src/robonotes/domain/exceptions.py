@@ -1,29 +1,35 @@
 """The one exception tree of Robo Notes; adapters translate third-party errors into it at the boundary.
 
-    RoboNotesError
-    ├── DomainError
-    │   ├── NoteNotFound
-    │   ├── NoteValidationError
-    │   └── InvalidStatusTransition
-    ├── RoboError
-    │   ├── RoboTransientError          retry: tier 1, then tier 2
-    │   │   ├── RoboRateLimited          carries retry_after_s
-    │   │   ├── RoboTimeout
-    │   │   ├── RoboUnavailable          5xx, connection refused or reset
-    │   │   └── CircuitOpenError         defers the job, costs no attempt
-    │   ├── RoboPermanentError          straight to the DLQ
-    │   │   ├── RoboAuthError            401/403, bad key
-    │   │   ├── RoboBadRequest           400/404/422
-    │   │   ├── RoboContentRejected      refusal, content filter
-    │   │   ├── RoboOutputTruncated      length finish reason
-    │   │   └── RoboInvalidResponse      schema still invalid after one re-ask
-    │   └── BudgetExceeded              defers the job, costs no attempt
-    ├── QueueError
-    │   └── QueueUnavailable
-    └── StorageError
+RoboNotesError
+├── DomainError
+│   ├── NoteNotFound
+│   ├── EntityNotFound               an activity or moment that is missing or someone else's
+│   ├── NoteValidationError
+│   └── InvalidStatusTransition
+├── RoboError
+│   ├── RoboTransientError          retry: tier 1, then tier 2
+│   │   ├── RoboRateLimited          carries retry_after_s
+│   │   ├── RoboTimeout
+│   │   ├── RoboUnavailable          5xx, connection refused or reset
+│   │   └── CircuitOpenError         defers the job, costs no attempt
+│   ├── RoboPermanentError          straight to the DLQ
+│   │   ├── RoboAuthError            401/403, bad key
+│   │   ├── RoboBadRequest           400/404/422
+│   │   ├── RoboContentRejected      refusal, content filter
+│   │   ├── RoboOutputTruncated      length finish reason
+│   │   └── RoboInvalidResponse      schema still invalid after one re-ask
+│   └── BudgetExceeded              defers the job, costs no attempt
+├── QueueError
+│   └── QueueUnavailable
+└── StorageError
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from robonotes.domain.results import RoboCall
 
 
 class RoboNotesError(Exception):
@@ -42,6 +48,15 @@ class NoteNotFound(DomainError):
         self.note_id = note_id
 
 
+class EntityNotFound(DomainError):
+    """An activity or moment that does not exist or belongs to someone else."""
+
+    def __init__(self, kind: str, entity_id: object) -> None:
+        super().__init__(f"{kind} {entity_id} not found")
+        self.kind = kind
+        self.entity_id = entity_id
+
+
 class NoteValidationError(DomainError):
     """A note's fields break a rule (too long, not text, ...)."""
 
@@ -57,6 +72,9 @@ class InvalidStatusTransition(DomainError):
 
 class RoboError(RoboNotesError):
     """Robo (the extraction subsystem) failed."""
+
+    calls: tuple[RoboCall, ...] = ()
+    """Every provider attempt made before the failure, so tokens spent on them are ledgered."""
 
 
 class RoboTransientError(RoboError):
@@ -82,7 +100,9 @@ class RoboUnavailable(RoboTransientError):
 class CircuitOpenError(RoboTransientError):
     """The circuit breaker is open; the job is deferred without using an attempt."""
 
-    def __init__(self, message: str = "circuit open", *, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, message: str = "circuit open", *, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
@@ -114,7 +134,9 @@ class RoboInvalidResponse(RoboPermanentError):
 class BudgetExceeded(RoboError):
     """The spending budget is used up; the job is deferred without using an attempt."""
 
-    def __init__(self, message: str = "budget exceeded", *, retry_after_s: float | None = None) -> None:
+    def __init__(
+        self, message: str = "budget exceeded", *, retry_after_s: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
 

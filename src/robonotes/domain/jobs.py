@@ -106,8 +106,8 @@ def backoff_s(
     rng: random.Random | None = None,
 ) -> float:
     """Full-jitter exponential backoff of DESIGN.md, or the provider's `retry_after_s` when larger."""
-    draw = (rng or random).uniform(0.5, 1.0)
-    delay = min(cap_s, base_s * 2 ** max(0, attempt - 1)) * draw
+    draw: float = (rng or random).uniform(0.5, 1.0)
+    delay = min(cap_s, base_s * 2.0 ** max(0, attempt - 1)) * draw
     if retry_after_s is not None and retry_after_s > delay:
         return retry_after_s
     return delay

@@ -30,7 +30,9 @@ def skip_reason(text: str, *, max_chars: int = DEFAULT_MAX_NOTE_CHARS) -> SkipRe
     if not text.strip():
         return SkipReason("empty", "the note has no text")
     if len(text) > max_chars:
-        return SkipReason("too_long", f"the note has {len(text)} characters, over the {max_chars} limit")
+        return SkipReason(
+            "too_long", f"the note has {len(text)} characters, over the {max_chars} limit"
+        )
     binaryish = sum(1 for char in text if _is_binaryish(char))
     if binaryish / len(text) > BINARY_SHARE_LIMIT:
         return SkipReason("binary", "the note is mostly binary or control characters")

@@ -155,13 +155,21 @@ class NoteService:
         except RoboNotesError as exc:
             log.warning(
                 "enqueue failed; the reconciler will retry",
-                extra={"note_id": note.id, "version": note.version, "error_class": type(exc).__name__},
+                extra={
+                    "note_id": note.id,
+                    "version": note.version,
+                    "error_class": type(exc).__name__,
+                },
             )
             return note
         now = self._clock.now()
         async with self._uow_factory() as uow:
             moved = await uow.statuses.transition(
-                note.id, note.version, ProcessingState.QUEUED, now=now, job_id=job_id,
+                note.id,
+                note.version,
+                ProcessingState.QUEUED,
+                now=now,
+                job_id=job_id,
                 expected_state=ProcessingState.PENDING,
             )
             if moved is not None:

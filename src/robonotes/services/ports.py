@@ -9,6 +9,15 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from robonotes.domain.context import ExtractionContext
+from robonotes.domain.entities import (
+    Activity,
+    ActivitySummary,
+    Moment,
+    MomentFilter,
+    NewMoment,
+    NewOccurrence,
+    Occurrence,
+)
 from robonotes.domain.jobs import FailKind, FailOutcome, Job, JobPayload, QueueStats
 from robonotes.domain.notes import NoteData, User
 from robonotes.domain.results import RoboCall, RoboProcessingResult
@@ -123,6 +132,79 @@ class StatusRepository(Protocol):
         ...
 
     async def count_terminal(self, *, updated_before: datetime) -> int: ...
+    async def delete(self, note_id: int, version: int) -> bool:
+        """Delete one row (cleanup of a FAILED row the DLQ let go); False when it was absent."""
+        ...
+
+
+class ActivityRepository(Protocol):
+    """A person's activities, their aliases and occurrences."""
+
+    async def list_for_user(self, *, user_id: int) -> list[Activity]: ...
+    async def get(self, activity_id: int, *, user_id: int) -> Activity:
+        """Raise EntityNotFound when missing or not the user's."""
+        ...
+
+    async def upsert(
+        self, *, user_id: int, name: str, category: str | None, now: datetime
+    ) -> Activity:
+        """Insert under the (user_id, name) unique constraint, or return the row already there."""
+        ...
+
+    async def add_alias(self, *, activity_id: int, user_id: int, alias: str) -> None:
+        """Learn a surface form; an alias the user already has elsewhere is left where it is."""
+        ...
+
+    async def add_occurrence(self, occurrence: NewOccurrence) -> int: ...
+    async def delete_for_note(self, note_id: int) -> list[int]:
+        """Remove the note's occurrences; return the activities they belonged to."""
+        ...
+
+    async def prune(self, activity_ids: Sequence[int]) -> int:
+        """Delete those of `activity_ids` that have no occurrence left; return how many."""
+        ...
+
+    async def occurrences_for_note(self, note_id: int) -> list[Occurrence]: ...
+    async def occurrences(self, activity_id: int, *, limit: int = 200) -> list[Occurrence]: ...
+    async def summaries(
+        self,
+        *,
+        user_id: int,
+        sort: str = "count",
+        query: str | None = None,
+        category: str | None = None,
+        limit: int = 100,
+    ) -> list[ActivitySummary]: ...
+    async def merge(self, *, user_id: int, source_id: int, target_id: int) -> None:
+        """Move occurrences and aliases of `source_id` to `target_id` and delete the source."""
+        ...
+
+
+class MomentRepository(Protocol):
+    """A person's moments and the notes that tell of them."""
+
+    async def add(
+        self, moment: NewMoment, *, activity_ids: Sequence[int], now: datetime
+    ) -> int: ...
+    async def attach(
+        self, moment_id: int, *, note_id: int, evidence: str, activity_ids: Sequence[int]
+    ) -> None:
+        """Record that another note tells of an existing moment."""
+        ...
+
+    async def delete_for_note(self, note_id: int) -> None:
+        """Remove the note's part of every moment, and moments no note tells of any more."""
+        ...
+
+    async def in_window(
+        self, *, user_id: int, start_from: datetime, start_to: datetime, limit: int = 50
+    ) -> list[Moment]: ...
+    async def recent(self, *, user_id: int, limit: int) -> list[Moment]: ...
+    async def list(
+        self, *, user_id: int, filters: MomentFilter, after_id: int | None = None, limit: int = 50
+    ) -> list[Moment]: ...
+    async def get(self, moment_id: int, *, user_id: int) -> Moment: ...
+    async def for_note(self, note_id: int) -> list[Moment]: ...
 
 
 class RoboCallLedger(Protocol):
@@ -137,6 +219,8 @@ class UnitOfWork(Protocol):
     users: UserRepository
     notes: NoteRepository
     statuses: StatusRepository
+    activities: ActivityRepository
+    moments: MomentRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -253,8 +337,15 @@ class ExtractionRecorder(Protocol):
     """
 
     async def replace(
-        self, uow: UnitOfWork, *, note: NoteData, result: RoboProcessingResult
-    ) -> None: ...
+        self,
+        uow: UnitOfWork,
+        *,
+        note: NoteData,
+        result: RoboProcessingResult,
+        context: ExtractionContext,
+    ) -> None:
+        """`context` is the one Robo was given, so candidate indices map back to activities."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,4 +384,21 @@ class JobHandler(Protocol):
 
     async def handle(self, job: Job) -> None:
         """Run the job to its end; raise a RoboNotesError for the worker to classify."""
+        ...
+
+    async def record_failure(
+        self,
+        job: Job,
+        *,
+        kind: FailKind,
+        outcome: FailOutcome,
+        error_class: str,
+        message: str,
+        delay_ms: int,
+    ) -> None:
+        """Mirror what the queue did with a failed attempt onto the status row (and the note)."""
+        ...
+
+    async def record_release(self, job: Job) -> None:
+        """Mirror a release on shutdown: the status row goes back to QUEUED."""
         ...

@@ -1,0 +1,1 @@
+"""Route modules; `create_app` includes each module's `router` (add new ones to ROUTERS there)."""

@@ -1,0 +1,1 @@
+"""The `robonotes` command line (Typer); every part comes from bootstrap.Container."""

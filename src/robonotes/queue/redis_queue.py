@@ -1,0 +1,314 @@
+"""RedisQueue: the processing queue on Redis 7; every state change is one Lua script (lua/*.lua).
+
+Scripts are registered once per client and called by SHA (redis-py's Script reloads them on
+NOSCRIPT). Time comes from Redis (`TIME`) inside the scripts, so every process agrees on lease
+deadlines whatever its own clock says. Fencing: each claim gives a job a new token; complete,
+fail and release refuse any other token, and a reaped job has none, so a worker that lost its
+lease can change nothing. Key names live in keys.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from redis.commands.core import AsyncScript
+
+from robonotes.domain.exceptions import QueueError
+from robonotes.domain.jobs import (
+    DEFAULT_MAX_ATTEMPTS,
+    FailKind,
+    FailOutcome,
+    Job,
+    JobError,
+    JobPayload,
+    JobState,
+    QueueStats,
+)
+from robonotes.queue.keys import DEFAULT_QUEUE_NAME, QueueKeys
+from robonotes.queue.redis_pool import BLOCK_MAX_S, RedisClients, translated_errors
+from robonotes.queue.redis_pool import ping as ping_redis
+
+SCRIPT_NAMES = (
+    "enqueue",
+    "claim",
+    "heartbeat",
+    "complete",
+    "fail",
+    "release",
+    "promote",
+    "reap",
+    "replay",
+    "purge",
+    "stats",
+)
+MAX_ERROR_CLASS_CHARS = 200
+MAX_ERROR_MESSAGE_CHARS = 2_000
+HOUSEKEEPING_BATCH = 1_000
+_WORKER_ID = re.compile(r"^[A-Za-z0-9._@-]{1,200}$")
+
+
+def load_script_source(name: str) -> str:
+    """The text of one script with the shared prelude (lua/_lib.lua) in front."""
+    lua = resources.files("robonotes.queue") / "lua"
+    return (lua / "_lib.lua").read_text("utf-8") + "\n" + (lua / f"{name}.lua").read_text("utf-8")
+
+
+def _check_worker_id(worker_id: str) -> str:
+    if not _WORKER_ID.match(worker_id):
+        raise ValueError(f"worker id must match {_WORKER_ID.pattern}: {worker_id!r}")
+    return worker_id
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _job_of(job_id: str, fields: dict[str, str]) -> Job:
+    payload = json.loads(fields.get("payload") or "{}")
+    raw_errors = json.loads(fields.get("errors") or "[]")
+    # cjson encodes an empty table as {}, so anything but a list means "no errors".
+    errors = raw_errors if isinstance(raw_errors, list) else []
+    state = fields.get("state") or JobState.READY.value
+    return Job(
+        id=job_id,
+        payload=JobPayload(
+            note_id=int(payload["note_id"]),
+            version=int(payload["version"]),
+            user_id=int(payload["user_id"]),
+        ),
+        attempts=_int(fields.get("attempts")),
+        max_attempts=_int(fields.get("max_attempts"), DEFAULT_MAX_ATTEMPTS),
+        state=JobState(state),
+        token=fields.get("token") or None,
+        worker=fields.get("worker") or None,
+        enqueued_at_ms=_int(fields.get("enqueued_at")),
+        updated_at_ms=_int(fields.get("updated_at")),
+        errors=tuple(
+            JobError(
+                attempt=_int(e.get("attempt")),
+                error_class=str(e.get("class", "")),
+                message=str(e.get("message", "")),
+                at_ms=_int(e.get("at_ms")),
+            )
+            for e in errors
+            if isinstance(e, dict)
+        ),
+    )
+
+
+def _pairs(flat: Sequence[Any]) -> dict[str, str]:
+    return {str(flat[i]): str(flat[i + 1]) for i in range(0, len(flat) - 1, 2)}
+
+
+class RedisQueue:
+    """NoteProcessingQueue on Redis: job hashes, ready list, delayed/lease/DLQ zsets, Lua scripts."""
+
+    def __init__(
+        self,
+        clients: RedisClients,
+        *,
+        prefix: str = "robonotes",
+        queue_name: str = DEFAULT_QUEUE_NAME,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    ) -> None:
+        self._clients = clients
+        self._redis = clients.client
+        self.keys = QueueKeys(prefix=prefix, queue=queue_name)
+        self._max_attempts = max_attempts
+        self._fixed_keys = [
+            self.keys.ready,
+            self.keys.delayed,
+            self.keys.leases,
+            self.keys.dlq,
+            self.keys.stats,
+            self.keys.wake,
+            self.keys.workers,
+        ]
+        self._scripts: dict[str, AsyncScript] = {
+            name: self._redis.register_script(load_script_source(name)) for name in SCRIPT_NAMES
+        }
+
+    async def _call(self, name: str, *args: Any) -> Any:
+        async with translated_errors(name):
+            return await self._scripts[name](keys=self._fixed_keys, args=[self.keys.base, *args])
+
+    # --- state changes ----------------------------------------------------------------
+    async def enqueue(self, payload: JobPayload) -> str:
+        """Add a ready job; while the note version has a live job, return that job's id instead."""
+        body = json.dumps(
+            {"note_id": payload.note_id, "version": payload.version, "user_id": payload.user_id}
+        )
+        result = await self._call(
+            "enqueue",
+            uuid.uuid4().hex,
+            int(payload.note_id),
+            int(payload.version),
+            self._max_attempts,
+            body,
+        )
+        return str(result[0])
+
+    async def claim(self, *, worker_id: str, limit: int, lease_ms: int) -> list[Job]:
+        """Lease up to `limit` ready jobs, each with a new token and attempts + 1."""
+        if limit <= 0:
+            return []
+        entries = await self._call(
+            "claim", _check_worker_id(worker_id), int(limit), int(lease_ms), uuid.uuid4().hex
+        )
+        return [_job_of(str(entry[0]), _pairs(entry[1:])) for entry in entries]
+
+    async def heartbeat(self, *, worker_id: str, lease_ms: int) -> int:
+        """Extend all the worker's leases and its liveness key; return how many leases."""
+        return int(await self._call("heartbeat", _check_worker_id(worker_id), int(lease_ms)))
+
+    async def complete(self, job_id: str, *, token: str) -> bool:
+        """Delete the finished job and its idempotency key; False when the token is stale."""
+        return bool(await self._call("complete", job_id, token))
+
+    async def fail(
+        self,
+        job_id: str,
+        *,
+        token: str,
+        kind: FailKind,
+        error_class: str,
+        message: str,
+        delay_ms: int = 0,
+    ) -> FailOutcome:
+        """Record the error; RETRY/DEFER go to delayed (DEFER gives the attempt back), DEAD to the DLQ."""
+        outcome = await self._call(
+            "fail",
+            job_id,
+            token,
+            FailKind(kind).value,
+            error_class[:MAX_ERROR_CLASS_CHARS],
+            message[:MAX_ERROR_MESSAGE_CHARS],
+            max(0, int(delay_ms)),
+        )
+        try:
+            return FailOutcome(str(outcome))
+        except ValueError as exc:
+            raise QueueError(f"fail script answered {outcome!r}") from exc
+
+    async def release(self, job_id: str, *, token: str) -> bool:
+        """Back to the front of ready without counting the attempt (graceful shutdown)."""
+        return bool(await self._call("release", job_id, token))
+
+    async def promote(self) -> int:
+        """Move due delayed jobs to ready; return how many."""
+        total = 0
+        while True:
+            moved = int(await self._call("promote", HOUSEKEEPING_BATCH))
+            total += moved
+            if moved < HOUSEKEEPING_BATCH:
+                return total
+
+    async def reap(self) -> tuple[int, int]:
+        """Expired leases back to ready (the attempt stays counted), or to the DLQ when used up."""
+        requeued = dead = 0
+        while True:
+            batch = await self._call("reap", HOUSEKEEPING_BATCH)
+            requeued, dead = requeued + int(batch[0]), dead + int(batch[1])
+            if int(batch[0]) + int(batch[1]) < HOUSEKEEPING_BATCH:
+                return requeued, dead
+
+    async def replay(self, job_ids: Sequence[str] | None = None, *, limit: int = 100) -> list[str]:
+        """DLQ jobs (the oldest `limit`, or those of `job_ids`) back to ready with attempts reset."""
+        if limit <= 0 or (job_ids is not None and not job_ids):
+            return []
+        ids = [] if job_ids is None else [str(i) for i in job_ids]
+        return [str(i) for i in await self._call("replay", int(limit), *ids)]
+
+    async def purge_dead(self, job_ids: Sequence[str] | None = None) -> int:
+        """Delete DLQ jobs (all when None) and their idempotency keys; return how many."""
+        if job_ids is not None:
+            if not job_ids:
+                return 0
+            return int(await self._call("purge", len(job_ids), *[str(i) for i in job_ids]))
+        total = 0
+        while True:
+            count = int(await self._call("purge", HOUSEKEEPING_BATCH))
+            total += count
+            if count < HOUSEKEEPING_BATCH:
+                return total
+
+    # --- reads ------------------------------------------------------------------------
+    async def get_job(self, job_id: str) -> Job | None:
+        """The job, or None once completed or purged."""
+        async with translated_errors("get_job"):
+            fields = await self._redis.hgetall(self.keys.job(job_id))
+        return _job_of(job_id, {str(k): str(v) for k, v in fields.items()}) if fields else None
+
+    async def dead_letters(self, *, limit: int = 100) -> list[Job]:
+        """DLQ jobs, oldest death first."""
+        if limit <= 0:
+            return []
+        async with translated_errors("dead_letters"):
+            ids = [str(i) for i in await self._redis.zrange(self.keys.dlq, 0, limit - 1)]
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for job_id in ids:
+                    pipe.hgetall(self.keys.job(job_id))
+                rows = await pipe.execute()
+        return [
+            _job_of(job_id, {str(k): str(v) for k, v in fields.items()})
+            for job_id, fields in zip(ids, rows, strict=True)
+            if fields
+        ]
+
+    async def has_job(self, payload: JobPayload) -> bool:
+        """Whether a live job (ready, delayed, leased or dead) exists for this note version."""
+        async with translated_errors("has_job"):
+            job_id = await self._redis.get(self.keys.idem(payload.note_id, payload.version))
+            if job_id is None:
+                return False
+            return bool(await self._redis.exists(self.keys.job(str(job_id))))
+
+    async def stats(self) -> QueueStats:
+        """Depths, age of the oldest ready job, overdue leases and live workers, in one script."""
+        ready, delayed, leased, dead, oldest, overdue, live, now = await self._call("stats")
+        oldest_ms = _int(oldest, -1)
+        return QueueStats(
+            ready=int(ready),
+            delayed=int(delayed),
+            leased=int(leased),
+            dead=int(dead),
+            oldest_ready_age_s=None if oldest_ms < 0 else max(0.0, (int(now) - oldest_ms) / 1000),
+            overdue_leases=int(overdue),
+            live_workers=int(live),
+            measured_at=datetime.fromtimestamp(int(now) / 1000, tz=UTC),
+        )
+
+    async def wait_for_work(self, timeout_s: float) -> None:
+        """Block on the wake-up list (at most BLOCK_MAX_S at a time) instead of polling."""
+        block_s = min(max(0.0, timeout_s), BLOCK_MAX_S)
+        if block_s <= 0:
+            return
+        if await self._ready_now():
+            return
+        async with translated_errors("wait_for_work"):
+            # BLPOP's own timeout ends the call; the blocking pool's socket timeout is longer.
+            await self._clients.blocking.blpop([self.keys.wake], timeout=block_s)
+
+    async def _ready_now(self) -> bool:
+        async with translated_errors("wait_for_work"):
+            return bool(await self._redis.llen(self.keys.ready))
+
+    async def ping(self) -> None:
+        """Raise QueueUnavailable when Redis does not answer within its timeouts."""
+        await ping_redis(self._redis)
+
+    async def close(self) -> None:
+        """Close the process's Redis pools."""
+        await self._clients.aclose()
+
+
+__all__ = ["RedisQueue", "load_script_source"]

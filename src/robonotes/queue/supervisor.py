@@ -1,0 +1,158 @@
+"""Supervisor: N worker processes, restarted with backoff when one crashes.
+
+Each child is a full worker process (its own event loop, pools and metrics port), started from a
+command line the entry point gives, so this module knows nothing about configuration. SIGTERM
+and SIGINT are forwarded to every child, which drains and releases its jobs; the supervisor then
+waits for them and exits. In burst mode a child that exits 0 (no work left) is not restarted,
+and the supervisor exits 0 once every child has. A child that dies any other way (a crash, a
+SIGKILL) is restarted, in burst mode too, after a backoff that grows while it keeps crashing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.1
+BACKOFF_START_S = 0.2
+BACKOFF_MAX_S = 30.0
+HEALTHY_AFTER_S = 30.0
+"""A child that lived this long is healthy again: its next crash restarts it at once."""
+
+
+@dataclass(slots=True)
+class _Slot:
+    index: int
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    backoff_s: float = 0.0
+    restart_at: float | None = None
+    done: bool = False
+    restarts: int = 0
+    pids: list[int] = field(default_factory=list)
+
+
+class Supervisor:
+    """Starts `processes` children from `command(index)` and keeps them running."""
+
+    def __init__(
+        self,
+        *,
+        command: Callable[[int], list[str]],
+        processes: int,
+        burst: bool = False,
+        env: Mapping[str, str] | None = None,
+        stop_timeout_s: float = 60.0,
+    ) -> None:
+        if processes < 1:
+            raise ValueError("processes must be at least 1")
+        self.command = command
+        self.burst = burst
+        self.env = dict(env) if env is not None else None
+        self.stop_timeout_s = stop_timeout_s
+        self.slots = [_Slot(index) for index in range(processes)]
+        self._stop_signal: int | None = None
+
+    def child_pids(self) -> list[int]:
+        """Pids of the children alive now."""
+        return [s.process.pid for s in self.slots if s.process and s.process.poll() is None]
+
+    def run(self) -> int:
+        """Supervise until stopped or (burst) done; return the exit code for the shell."""
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        try:
+            for slot in self.slots:
+                self._start(slot)
+            while self._stop_signal is None:
+                if self._tick():
+                    return 0
+                time.sleep(POLL_S)
+            return self._stop_all()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self._stop_signal is not None:
+            # A second signal is forwarded too: children then release their jobs at once.
+            self._forward(signum)
+        self._stop_signal = signum
+
+    def _start(self, slot: _Slot) -> None:
+        argv = self.command(slot.index)
+        env = {**os.environ, **(self.env or {}), "ROBONOTES_WORKER_INDEX": str(slot.index)}
+        slot.process = subprocess.Popen(argv, env=env)
+        slot.started_at = time.monotonic()
+        slot.restart_at = None
+        slot.pids.append(slot.process.pid)
+        log.info("worker process started", extra={"index": slot.index, "pid": slot.process.pid})
+
+    def _tick(self) -> bool:
+        """Reap and restart children; True once burst mode has finished."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.done:
+                continue
+            if slot.process is None:
+                if slot.restart_at is not None and now >= slot.restart_at:
+                    self._start(slot)
+                continue
+            code = slot.process.poll()
+            if code is None:
+                continue
+            slot.process = None
+            if code == 0 and self.burst:
+                slot.done = True
+                log.info("worker process finished its burst", extra={"index": slot.index})
+                continue
+            lived_s = now - slot.started_at
+            slot.backoff_s = (
+                BACKOFF_START_S
+                if lived_s >= HEALTHY_AFTER_S or not slot.backoff_s
+                else min(BACKOFF_MAX_S, slot.backoff_s * 2)
+            )
+            slot.restart_at = now + slot.backoff_s
+            slot.restarts += 1
+            log.warning(
+                "worker process died; restarting",
+                extra={
+                    "index": slot.index,
+                    "exit_code": code,
+                    "lived_s": round(lived_s, 1),
+                    "restart_in_s": slot.backoff_s,
+                },
+            )
+        return all(slot.done for slot in self.slots)
+
+    def _forward(self, signum: int) -> None:
+        for slot in self.slots:
+            if slot.process is not None and slot.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    slot.process.send_signal(signum)
+
+    def _stop_all(self) -> int:
+        signum = self._stop_signal or signal.SIGTERM
+        self._forward(signum)
+        deadline = time.monotonic() + self.stop_timeout_s
+        codes: list[int] = []
+        for slot in self.slots:
+            if slot.process is None:
+                continue
+            try:
+                codes.append(slot.process.wait(timeout=max(0.0, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                log.error("worker process ignored the stop; killing", extra={"index": slot.index})
+                slot.process.kill()
+                codes.append(slot.process.wait())
+        log.info("supervisor stopped", extra={"signal": signum})
+        return 0 if all(code in (0, -signum, 128 + signum) for code in codes) else 1

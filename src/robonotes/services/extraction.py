@@ -1,0 +1,279 @@
+"""Linking a note's extraction into the person's history, and the context Robo is given for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from robonotes.domain.context import CandidateActivity, CandidateMoment, ExtractionContext
+from robonotes.domain.entities import Activity, Moment, NewMoment, NewOccurrence
+from robonotes.domain.notes import NoteData
+from robonotes.domain.results import (
+    ExtractedActivity,
+    ExtractedMoment,
+    MomentStatus,
+    RoboProcessingResult,
+)
+from robonotes.services.linking import ActivityResolver, KnownActivity, fold
+from robonotes.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+MAX_CANDIDATE_ACTIVITIES = 40
+MAX_CANDIDATE_MOMENTS = 10
+MAX_CANDIDATE_ALIASES = 4
+CANDIDATE_CHAR_BUDGET = 2_400
+"""About 600 tokens of candidates: enough to link, small beside the static prompt."""
+MOMENT_WINDOW = timedelta(hours=36)
+"""Two notes tell of one moment only when their times lie this close."""
+
+
+def _known(activity: Activity) -> KnownActivity:
+    return KnownActivity(id=activity.id, name=activity.name, aliases=activity.aliases)
+
+
+def _folded_set(items: Sequence[str]) -> set[str]:
+    return {fold(item) for item in items if fold(item)}
+
+
+def moments_agree(
+    existing: Moment, *, activities: Sequence[str], people: Sequence[str], place: str | None
+) -> bool:
+    """DESIGN.md's rule: one activity, and people or place, agree (the time window comes first)."""
+    if not _folded_set(existing.activities) & _folded_set(activities):
+        return False
+    if _folded_set(existing.people) & _folded_set(people):
+        return True
+    return bool(place and existing.place and fold(place) == fold(existing.place))
+
+
+class NoteContextBuilder:
+    """Builds ExtractionContext: the note's time and the person's most relevant candidates."""
+
+    def __init__(self, *, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    async def build(self, note: NoteData) -> ExtractionContext:
+        """Most-used activities and most recent moments, by small index, bounded in size."""
+        async with self._uow_factory() as uow:
+            summaries = await uow.activities.summaries(
+                user_id=note.user_id, sort="count", limit=MAX_CANDIDATE_ACTIVITIES
+            )
+            recent = await uow.moments.recent(user_id=note.user_id, limit=MAX_CANDIDATE_MOMENTS)
+        activities: list[CandidateActivity] = []
+        budget = CANDIDATE_CHAR_BUDGET
+        for summary in summaries:
+            activity = summary.activity
+            aliases = tuple(activity.aliases[:MAX_CANDIDATE_ALIASES])
+            budget -= len(activity.name) + sum(len(alias) + 2 for alias in aliases) + 8
+            if budget < 0:
+                break
+            activities.append(
+                CandidateActivity(
+                    idx=len(activities),
+                    name=activity.name,
+                    aliases=aliases,
+                    category=activity.category,
+                )
+            )
+        moments = tuple(
+            CandidateMoment(
+                idx=idx,
+                title=moment.title,
+                start=moment.start,
+                people=moment.people,
+                place=moment.place,
+                activities=moment.activities,
+            )
+            for idx, moment in enumerate(recent)
+        )
+        return ExtractionContext(
+            created_at=note.created_at,
+            time_zone=note.time_zone,
+            activities=tuple(activities),
+            moments=moments,
+            note_id=note.id,
+            note_version=note.version,
+            user_id=note.user_id,
+        )
+
+
+class LinkingExtractionRecorder:
+    """Writes a note's extraction in the caller's transaction, replacing any earlier one."""
+
+    def __init__(self, *, resolver: ActivityResolver, clock: Clock) -> None:
+        self._resolver = resolver
+        self._clock = clock
+
+    async def replace(
+        self,
+        uow: UnitOfWork,
+        *,
+        note: NoteData,
+        result: RoboProcessingResult,
+        context: ExtractionContext,
+    ) -> None:
+        """Delete what an earlier extraction of this note wrote, then link and write this one."""
+        touched = await uow.activities.delete_for_note(note.id)
+        await uow.moments.delete_for_note(note.id)
+        linked = await self._link_activities(uow, note=note, result=result, context=context)
+        moment_ids = await self._write_moments(uow, note=note, result=result, linked=linked)
+        recorded: set[int] = set()
+        for item in result.activities:
+            name = self._key(item.name)
+            activity_id = linked.get(name)
+            if activity_id is None or activity_id in recorded:
+                continue  # once per note, as GUIDE.md counts activities
+            recorded.add(activity_id)
+            moment_id, started = self._moment_of(name, result.moments, moment_ids)
+            await uow.activities.add_occurrence(
+                self._occurrence(
+                    item,
+                    note=note,
+                    activity_id=activity_id,
+                    moment_id=moment_id,
+                    occurred_at=started or note.created_at,
+                )
+            )
+        # Activities that lost their only occurrence go, but only after this note's own new
+        # occurrences are in, so an unchanged reprocess keeps every activity id.
+        await uow.activities.prune(touched)
+
+    async def _link_activities(
+        self,
+        uow: UnitOfWork,
+        *,
+        note: NoteData,
+        result: RoboProcessingResult,
+        context: ExtractionContext,
+    ) -> dict[str, int]:
+        """Resolve every extracted activity; return canonical key -> activity id."""
+        activities = await uow.activities.list_for_user(user_id=note.user_id)
+        known = [_known(activity) for activity in activities]
+        by_name = {activity.name: activity for activity in known}
+        ids: dict[str, int] = {}
+        now = self._clock.now()
+        for item in result.activities:
+            candidate = None
+            idx = item.existing_activity_idx
+            if idx is not None and 0 <= idx < len(context.activities):
+                candidate = by_name.get(context.activities[idx].name)
+            resolution = self._resolver.resolve(
+                name=item.name, surface=item.surface, known=known, candidate=candidate
+            )
+            linked = next((a for a in known if a.id == resolution.activity_id), None)
+            if linked is None:
+                created = await uow.activities.upsert(
+                    user_id=note.user_id, name=resolution.name, category=item.category, now=now
+                )
+                linked = by_name.get(created.name) or _known(created)
+                if created.name not in by_name:
+                    known.append(linked)
+                    by_name[created.name] = linked
+            activity_id = linked.id
+            for form in sorted({fold(item.surface), fold(item.name)}):
+                if form and form != linked.name and form not in linked.aliases:
+                    await uow.activities.add_alias(
+                        activity_id=activity_id, user_id=note.user_id, alias=form
+                    )
+            ids[self._key(item.name)] = activity_id
+        return ids
+
+    async def _write_moments(
+        self,
+        uow: UnitOfWork,
+        *,
+        note: NoteData,
+        result: RoboProcessingResult,
+        linked: dict[str, int],
+    ) -> list[int]:
+        now = self._clock.now()
+        written: list[int] = []
+        for moment in result.moments:
+            names = [self._key(name) for name in moment.activities]
+            activity_ids = sorted({linked[name] for name in names if name in linked})
+            start = moment.time.start
+            existing = None
+            if moment.status is MomentStatus.HAPPENED:
+                existing = await self._find_same(uow, note=note, moment=moment, names=names)
+            if existing is not None:
+                await uow.moments.attach(
+                    existing.id,
+                    note_id=note.id,
+                    evidence=moment.evidence,
+                    activity_ids=activity_ids,
+                )
+                written.append(existing.id)
+                continue
+            written.append(
+                await uow.moments.add(
+                    NewMoment(
+                        user_id=note.user_id,
+                        source_note_id=note.id,
+                        title=moment.title,
+                        summary=moment.summary,
+                        status=moment.status.value,
+                        evidence=moment.evidence,
+                        start=start,
+                        end=moment.time.end,
+                        part_of_day=moment.time.part_of_day.value
+                        if moment.time.part_of_day
+                        else None,
+                        people=moment.people,
+                        place=moment.place,
+                        emotions=moment.emotions,
+                        valence=moment.valence,
+                    ),
+                    activity_ids=activity_ids,
+                    now=now,
+                )
+            )
+        return written
+
+    async def _find_same(
+        self, uow: UnitOfWork, *, note: NoteData, moment: ExtractedMoment, names: Sequence[str]
+    ) -> Moment | None:
+        when: datetime = moment.time.start or note.created_at
+        nearby = await uow.moments.in_window(
+            user_id=note.user_id, start_from=when - MOMENT_WINDOW, start_to=when + MOMENT_WINDOW
+        )
+        for existing in nearby:
+            if note.id in existing.note_ids:
+                continue
+            if moments_agree(existing, activities=names, people=moment.people, place=moment.place):
+                return existing
+        return None
+
+    def _moment_of(
+        self, name: str, moments: Sequence[ExtractedMoment], moment_ids: Sequence[int]
+    ) -> tuple[int | None, datetime | None]:
+        for moment, moment_id in zip(moments, moment_ids, strict=True):
+            if name in {self._key(other) for other in moment.activities}:
+                return moment_id, moment.time.start
+        return None, None
+
+    def _key(self, name: str) -> str:
+        return self._resolver.canonical(name) or fold(name)
+
+    @staticmethod
+    def _occurrence(
+        item: ExtractedActivity,
+        *,
+        note: NoteData,
+        activity_id: int,
+        moment_id: int | None,
+        occurred_at: datetime,
+    ) -> NewOccurrence:
+        quantity = item.quantity
+        return NewOccurrence(
+            activity_id=activity_id,
+            user_id=note.user_id,
+            note_id=note.id,
+            occurred_at=occurred_at,
+            evidence=item.evidence,
+            surface=item.surface,
+            moment_id=moment_id,
+            duration_minutes=item.duration_minutes,
+            quantity_value=quantity.value if quantity else None,
+            quantity_unit=quantity.unit if quantity else None,
+            quantity_text=quantity.text if quantity else None,
+            object=item.object,
+        )

@@ -1,0 +1,1 @@
+"""Storage adapter: SQLAlchemy tables, repositories, the unit of work and Alembic migrations."""
