@@ -7,6 +7,7 @@ releases pools and clients.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,14 @@ from robonotes.services.notes import NoteService
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from robonotes.queue.supervisor import Supervisor
     from robonotes.queue.worker import Worker
+    from robonotes.services.activities import ActivityService
     from robonotes.services.cleanup import CleanupService
+    from robonotes.services.dead_letters import DeadLetterService
+    from robonotes.services.extraction import LinkingExtractionRecorder, NoteContextBuilder
+    from robonotes.services.linking import ActivityResolver
+    from robonotes.services.moments import MomentService
     from robonotes.services.ports import NoteProcessingQueue, RoboService, UnitOfWorkFactory
     from robonotes.services.processor import NoteProcessor
     from robonotes.services.reconciler import Reconciler
@@ -81,6 +88,40 @@ class Container:
         """OpenAIService when configured (or auto with a key), else the offline extractor."""
         raise NotImplementedError("Robo arrives with issues 3 and 4")
 
+    # --- linking (issue 6) -------------------------------------------------------------
+    @cached_property
+    def activity_resolver(self) -> ActivityResolver:
+        """The linking pipeline, with the shipped lexicon's aliases and verb forms."""
+        return build_activity_resolver()
+
+    @cached_property
+    def context_builder(self) -> NoteContextBuilder:
+        """What Robo is told besides the note: its time and the person's candidates."""
+        from robonotes.services.extraction import NoteContextBuilder
+
+        return NoteContextBuilder(uow_factory=self.uow_factory)
+
+    @cached_property
+    def recorder(self) -> LinkingExtractionRecorder:
+        """Writes a note's extraction, linked and deduplicated, replacing any earlier one."""
+        from robonotes.services.extraction import LinkingExtractionRecorder
+
+        return LinkingExtractionRecorder(resolver=self.activity_resolver, clock=self.clock)
+
+    @cached_property
+    def activities(self) -> ActivityService:
+        """A person's activities, their history, and merging."""
+        from robonotes.services.activities import ActivityService
+
+        return ActivityService(uow_factory=self.uow_factory)
+
+    @cached_property
+    def moments(self) -> MomentService:
+        """A person's moments."""
+        from robonotes.services.moments import MomentService
+
+        return MomentService(uow_factory=self.uow_factory)
+
     # --- services ----------------------------------------------------------------------
     @cached_property
     def notes(self) -> NoteService:
@@ -136,8 +177,17 @@ class Container:
 
         return Reconciler(uow_factory=self.uow_factory, queue=self.queue, clock=self.clock)
 
+    @cached_property
+    def dead_letters(self) -> DeadLetterService:
+        """List, replay and purge the DLQ with status rows kept in step."""
+        from robonotes.services.dead_letters import DeadLetterService
+
+        return DeadLetterService(queue=self.queue, uow_factory=self.uow_factory, clock=self.clock)
+
     def worker(self, *, concurrency: int | None = None, burst: bool = False) -> Worker:
         """A new Worker over this container's queue and processor."""
+        import functools
+
         from robonotes.queue.worker import Worker, WorkerConfig
         from robonotes.services.retry_policy import classify_failure
 
@@ -153,9 +203,24 @@ class Container:
         return Worker(
             queue=self.queue,
             handler=self.processor,
-            policy=classify_failure,
+            policy=functools.partial(
+                classify_failure, base_s=self.settings.retry_base_s, cap_s=self.settings.retry_cap_s
+            ),
             config=config,
             reconcile=self.reconciler,
+        )
+
+    def supervisor(
+        self, *, command: Callable[[int], list[str]], processes: int, burst: bool
+    ) -> Supervisor:
+        """Keeps `processes` worker processes, started from `command(index)`, running."""
+        from robonotes.queue.supervisor import Supervisor
+
+        return Supervisor(
+            command=command,
+            processes=processes,
+            burst=burst,
+            stop_timeout_s=self.settings.worker_grace_s + 15,
         )
 
     async def aclose(self) -> None:
@@ -164,3 +229,20 @@ class Container:
             await self.queue.close()
         if "engine" in self.__dict__:
             await self.engine.dispose()
+
+
+def build_activity_resolver() -> ActivityResolver:
+    """An ActivityResolver fed with the lexicon shipped in `robonotes/data/activities.json`."""
+    import json
+    from importlib.resources import files
+
+    from robonotes.services.linking import ActivityResolver
+
+    lexicon = json.loads(files("robonotes.data").joinpath("activities.json").read_text("utf-8"))
+    aliases: dict[str, str] = {}
+    for entry in lexicon["activities"]:
+        for form in (*entry.get("aliases", ()), *entry.get("verbs", ()), *entry.get("phrases", ())):
+            aliases.setdefault(form, entry["name"])
+    return ActivityResolver(
+        aliases=aliases, canonical_names=[entry["name"] for entry in lexicon["activities"]]
+    )

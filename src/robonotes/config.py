@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     worker_job_timeout_s: float = Field(default=300.0, gt=0)
     worker_grace_s: float = Field(default=20.0, ge=0)
     reconcile_interval_s: float = Field(default=30.0, gt=0)
+    retry_base_s: float = Field(default=5.0, gt=0, description="Tier-2 backoff base (DESIGN.md).")
+    retry_cap_s: float = Field(default=600.0, gt=0, description="Tier-2 backoff cap.")
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from robonotes.domain.exceptions import (
     DomainError,
@@ -164,6 +165,8 @@ def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     listed = []
     for error in errors[:MAX_LISTED_ERRORS]:
         location = [safe_name(str(part)) for part in error.get("loc", ())]
+        if len(location) > 1 and location[0] == "body":
+            location = location[1:]  # a field of the JSON body: name it as the client wrote it
         message = safe_name(str(error.get("msg")))
         listed.append({"field": ".".join(location) or "(body)", "message": message})
     return listed
@@ -204,11 +207,30 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"there is no resource at {safe_name(request.url.path)}"
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         detail = f"{safe_name(request.method)} is not allowed on {safe_name(request.url.path)}"
-    return problem_response(
-        request, status=exc.status_code, detail=detail, headers=exc.headers or {}
-    )
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return problem_response(request, status=exc.status_code, detail=detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    probe = {**request.scope, "method": "GET"}
+    pending: list[Any] = list(request.app.router.routes)
+    while pending:
+        route = pending.pop()
+        # Included routers nest (FastAPI keeps the router it included as `original_router`).
+        nested = getattr(route, "original_router", None) or route
+        children = getattr(nested, "routes", None)
+        if children is not None and nested is not request.app.router:
+            pending.extend(children)
+            continue
+        match, _ = route.matches(probe)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _on_note_not_found(request: Request, exc: Exception) -> JSONResponse:

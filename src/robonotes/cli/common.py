@@ -29,9 +29,7 @@ def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def run(
-    work: Callable[[Container], Awaitable[T]], *, settings: Settings | None = None
-) -> T:
+def run(work: Callable[[Container], Awaitable[T]], *, settings: Settings | None = None) -> T:
     """Run `work` with a fresh Container on a new event loop; project errors exit cleanly."""
 
     async def main() -> T:

@@ -19,6 +19,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "robonotes.cli.cleanup",
     "robonotes.cli.serve",
     "robonotes.cli.demo",
+    "robonotes.cli.worker",
+    "robonotes.cli.health",
+    "robonotes.cli.dlq",
 )
 
 app = typer.Typer(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,6 +29,7 @@ from robonotes.domain.jobs import (
     JobState,
     QueueStats,
 )
+from robonotes.queue.ids import new_job_id, new_token
 from robonotes.queue.keys import DEFAULT_QUEUE_NAME, QueueKeys
 from robonotes.queue.redis_pool import BLOCK_MAX_S, RedisClients, translated_errors
 from robonotes.queue.redis_pool import ping as ping_redis
@@ -149,7 +149,7 @@ class RedisQueue:
         )
         result = await self._call(
             "enqueue",
-            uuid.uuid4().hex,
+            new_job_id(),
             int(payload.note_id),
             int(payload.version),
             self._max_attempts,
@@ -162,7 +162,7 @@ class RedisQueue:
         if limit <= 0:
             return []
         entries = await self._call(
-            "claim", _check_worker_id(worker_id), int(limit), int(lease_ms), uuid.uuid4().hex
+            "claim", _check_worker_id(worker_id), int(limit), int(lease_ms), new_token()
         )
         return [_job_of(str(entry[0]), _pairs(entry[1:])) for entry in entries]
 

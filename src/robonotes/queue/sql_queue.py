@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +32,7 @@ from robonotes.domain.jobs import (
     JobState,
     QueueStats,
 )
+from robonotes.queue.ids import new_job_id, new_token
 from robonotes.queue.sql_tables import queue_jobs, queue_workers
 
 MAX_ERRORS_KEPT = 50
@@ -143,7 +143,7 @@ class SqlQueue:
     async def enqueue(self, payload: JobPayload) -> str:
         """Add a ready job; the same note version returns the id of its live job instead."""
         now = self._now_ms()
-        new_id = uuid.uuid4().hex
+        new_id = new_job_id()
 
         async def tx(conn: AsyncConnection) -> str:
             insert = (
@@ -181,20 +181,23 @@ class SqlQueue:
         if limit <= 0:
             return []
         now = self._now_ms()
-        batch = uuid.uuid4().hex
+        batch = new_token()
 
         async def tx(conn: AsyncConnection) -> list[Job]:
+            # A materialised CTE: as a plain IN (subquery) PostgreSQL may rescan it and
+            # lease more than `limit` rows.
             picked = (
                 sa.select(_jobs.c.id)
                 .where(self._claimable(now))
                 .order_by(_jobs.c.available_at_ms, _jobs.c.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
-                .scalar_subquery()
+                .cte("picked")
+                .prefix_with("MATERIALIZED", dialect="postgresql")
             )
             stmt = (
                 sa.update(_jobs)
-                .where(_jobs.c.id.in_(picked), self._claimable(now))
+                .where(_jobs.c.id.in_(sa.select(picked.c.id)), self._claimable(now))
                 .values(
                     state=JobState.LEASED.value,
                     attempts=_jobs.c.attempts + 1,
@@ -206,7 +209,7 @@ class SqlQueue:
                 .returning(*_jobs.c)
             )
             rows = (await conn.execute(stmt)).all()
-            return sorted((_job_of(r) for r in rows), key=lambda j: j.enqueued_at_ms)
+            return sorted((_job_of(r) for r in rows), key=lambda j: (j.enqueued_at_ms, j.id))
 
         jobs: list[Job] = await self._run(tx)
         return jobs

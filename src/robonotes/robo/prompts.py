@@ -27,7 +27,7 @@ from robonotes.domain.context import ExtractionContext
 from robonotes.robo.schema import strict_json_schema
 
 PROMPT_VERSION = "extract-v1"
-"""Bump whenever the instructions, schema or examples change, so results say which prompt made them."""
+"""Bump on any change to instructions, schema or examples; every result names its prompt."""
 
 NOTE_OPEN = "<<<UNTRUSTED_NOTE>>>"
 NOTE_CLOSE = "<<<END_UNTRUSTED_NOTE>>>"
@@ -184,7 +184,9 @@ def _candidates(context: ExtractionContext) -> dict[str, Any]:
         {
             "idx": candidate.idx,
             "name": neutralize(candidate.name),
-            **({"aliases": [neutralize(a) for a in candidate.aliases]} if candidate.aliases else {}),
+            **(
+                {"aliases": [neutralize(a) for a in candidate.aliases]} if candidate.aliases else {}
+            ),
         }
         for candidate in context.activities
     ]

@@ -200,7 +200,7 @@ def _strictify(node: Any) -> Any:
 
 
 def strict_json_schema() -> dict[str, Any]:
-    """The extraction schema as strict-mode JSON Schema: all required, nullable optionals, closed."""
+    """The extraction schema in strict mode: all required, optionals nullable, objects closed."""
     raw = ExtractionOut.model_json_schema()
     defs = raw.pop("$defs", {})
     inlined = _inline_refs(raw, defs)

@@ -1,7 +1,7 @@
 """Check what the LLM extracted before anyone trusts it: structure first, then each item.
 
 Structure (`parse_extraction`): the reply must be JSON that fits the strict schema; when it does
-not, `InvalidStructure` is raised and the caller re-asks once (then RoboInvalidResponse).
+not, `InvalidStructureError` is raised and the caller re-asks once (then RoboInvalidResponse).
 
 Items (`validate_extraction`): an item whose evidence does not occur in the note (after NFKC,
 case and whitespace folding), whose name or evidence is empty or over its cap, or a happened
@@ -55,7 +55,7 @@ _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL | re.IGNORECASE)
 _NAME_EDGE = " \t\n\"'`.,;:!?()[]{}<>*_-"
 
 
-class InvalidStructure(ValueError):
+class InvalidStructureError(ValueError):
     """The reply is not JSON matching the extraction schema (worth one re-ask)."""
 
 
@@ -72,11 +72,11 @@ def normalize_name(name: str) -> str:
 
 
 def parse_extraction(content: str | None) -> ExtractionOut:
-    """Parse the model's reply into the schema models, or raise InvalidStructure saying why."""
+    """Parse the model's reply into the schema models, or raise InvalidStructureError saying why."""
     if content is None or not content.strip():
-        raise InvalidStructure("the reply was empty")
+        raise InvalidStructureError("the reply was empty")
     if len(content) > MAX_REPLY_CHARS:
-        raise InvalidStructure(f"the reply was over {MAX_REPLY_CHARS} characters")
+        raise InvalidStructureError(f"the reply was over {MAX_REPLY_CHARS} characters")
     text = content.strip()
     fenced = _FENCE.match(text)
     if fenced:
@@ -89,11 +89,11 @@ def parse_extraction(content: str | None) -> ExtractionOut:
         first = errors[0] if errors else {"loc": (), "msg": str(exc)}
         location = ".".join(str(part) for part in first["loc"]) or "reply"
         kind = "not JSON" if first.get("type") == "json_invalid" else "schema violation"
-        raise InvalidStructure(
+        raise InvalidStructureError(
             f"{kind} at {location}: {first['msg']} ({len(errors)} error(s))"
         ) from exc
     except (ValueError, RecursionError) as exc:
-        raise InvalidStructure(f"not JSON: {type(exc).__name__}") from exc
+        raise InvalidStructureError(f"not JSON: {type(exc).__name__}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class ValidatedExtraction:
         return sum(self.dropped.values())
 
 
-class _Drop(Exception):
+class _DropError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -128,31 +128,33 @@ def _cut(value: str | None, limit: int) -> str | None:
 def _required(value: str, limit: int, *, reason: str) -> str:
     cut = _cut(value, limit)
     if cut is None:
-        raise _Drop(reason)
+        raise _DropError(reason)
     return cut
 
 
 def _evidence(evidence: str, folded_note: str) -> str:
     folded = fold(evidence)
     if not folded:
-        raise _Drop("evidence_empty")
+        raise _DropError("evidence_empty")
     if len(evidence) > MAX_EVIDENCE_CHARS:
-        raise _Drop("evidence_too_long")
+        raise _DropError("evidence_too_long")
     if folded not in folded_note:
-        raise _Drop("evidence_not_in_note")
+        raise _DropError("evidence_not_in_note")
     return evidence.strip()
 
 
 def _name(name: str) -> str:
     normalized = normalize_name(name)
     if not normalized:
-        raise _Drop("name_empty")
+        raise _DropError("name_empty")
     if len(normalized) > MAX_NAME_CHARS:
-        raise _Drop("name_too_long")
+        raise _DropError("name_too_long")
     return normalized
 
 
-def _strings(values: tuple[str, ...], *, limit: int, max_items: int, lower: bool) -> tuple[str, ...]:
+def _strings(
+    values: tuple[str, ...], *, limit: int, max_items: int, lower: bool
+) -> tuple[str, ...]:
     seen: dict[str, str] = {}
     for value in values:
         cut = _cut(value, limit)
@@ -209,7 +211,7 @@ def _time(time: MomentTime, *, status: MomentStatus, note_time: datetime) -> Mom
         end = None
     if status is MomentStatus.HAPPENED:
         if start is not None and start > note_time:
-            raise _Drop("happened_after_note")
+            raise _DropError("happened_after_note")
         if end is not None and end > note_time:
             end = note_time
     return MomentTime(
@@ -263,8 +265,8 @@ def validate_extraction(
     dropped: Counter[str] = Counter()
     folded_note = fold(note_text)
     zone = note_tz(context)
-    note_time = context.created_at if context.created_at.tzinfo else context.created_at.replace(
-        tzinfo=UTC
+    note_time = (
+        context.created_at if context.created_at.tzinfo else context.created_at.replace(tzinfo=UTC)
     )
     activity_indices = frozenset(candidate.idx for candidate in context.activities)
     moment_indices = frozenset(candidate.idx for candidate in context.moments)
@@ -276,8 +278,10 @@ def validate_extraction(
             dropped["activity:over_cap"] += 1
             continue
         try:
-            activity = _activity(item.to_domain(), folded_note=folded_note, indices=activity_indices)
-        except _Drop as drop:
+            activity = _activity(
+                item.to_domain(), folded_note=folded_note, indices=activity_indices
+            )
+        except _DropError as drop:
             dropped[f"activity:{drop.reason}"] += 1
             continue
         key = (activity.name, fold(activity.evidence))
@@ -300,7 +304,7 @@ def validate_extraction(
                 indices=moment_indices,
                 note_time=note_time,
             )
-        except _Drop as drop:
+        except _DropError as drop:
             dropped[f"moment:{drop.reason}"] += 1
             continue
         key = (fold(moment.title), fold(moment.evidence))
@@ -321,4 +325,3 @@ def validate_extraction(
 def dumps_for_reask(content: str | None) -> str:
     """The invalid reply as it goes back to the model in the re-ask (bounded in size)."""
     return (content or "")[:4000] if content else json.dumps(None)
-

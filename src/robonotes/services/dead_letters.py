@@ -55,7 +55,8 @@ class DeadLetterService:
             if ids:
                 await self._requeue_statuses(ids)
                 replayed.extend(ids)
-            if not ids if pending is None else not pending:
+            finished = not pending if pending is not None else not ids
+            if finished:
                 return replayed
             await asyncio.sleep(max(0.0, pause_s - (time.monotonic() - started)))
 

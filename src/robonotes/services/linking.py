@@ -120,6 +120,12 @@ def _gerund(word: str) -> str:
     return inflected[0] if inflected else word
 
 
+@lru_cache(maxsize=4096)
+def _is_word(token: str) -> bool:
+    """Whether lemminflect knows the token as an English word."""
+    return bool(getAllLemmas(token))
+
+
 def normalise(text: str) -> str:
     """Canonical key of an activity name or surface form: folded, fillers gone, verbs as gerunds."""
     words = _strip_fillers([word for word in fold(text).split() if not _HAS_DIGIT.search(word)])
@@ -202,7 +208,8 @@ class ActivityResolver:
         return a != b and a in self._canonical and b in self._canonical
 
     def _fuzzy(self, wanted: str, known: Sequence[KnownActivity]) -> int | None:
-        if len(wanted) < FUZZY_MIN_CHARS:
+        """Typos only: a name made of real words ("hardening") is never a misspelling."""
+        if len(wanted) < FUZZY_MIN_CHARS or not any(not _is_word(w) for w in wanted.split()):
             return None
         best_id, best_score = None, 0.0
         tie = False

@@ -173,6 +173,7 @@ class ActivityRepository(Protocol):
         sort: str = "count",
         query: str | None = None,
         category: str | None = None,
+        activity_id: int | None = None,
         limit: int = 100,
     ) -> list[ActivitySummary]: ...
     async def merge(self, *, user_id: int, source_id: int, target_id: int) -> None:

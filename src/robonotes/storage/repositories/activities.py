@@ -209,6 +209,7 @@ class SqlAlchemyActivityRepository:
         sort: str = "count",
         query: str | None = None,
         category: str | None = None,
+        activity_id: int | None = None,
         limit: int = 100,
     ) -> list[ActivitySummary]:
         """The person's activities with count, total duration, first and last seen."""
@@ -234,6 +235,8 @@ class SqlAlchemyActivityRepository:
             statement = statement.where(activities.c.name.like(pattern) | alias_hit)
         if category:
             statement = statement.where(activities.c.category == category)
+        if activity_id is not None:
+            statement = statement.where(activities.c.id == activity_id)
         order = {
             "count": (count.desc(), activities.c.name),
             "name": (activities.c.name,),
