@@ -46,7 +46,7 @@ migrate: install
 	$(BIN)/robonotes db upgrade
 
 eval: install
-	$(BIN)/robonotes eval src/robonotes/data/gold.jsonl --provider offline
+	$(BIN)/robonotes eval tests/data/gold/gold.jsonl --provider offline
 
 # The peers (arq, SAQ, taskiq, Dramatiq, RQ, Celery) live in a venv of their own.
 bench: | $(UV)

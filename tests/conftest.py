@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests._local_openai"]
+
 TEST_REDIS_URL = os.environ.get("ROBONOTES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 TEST_DATABASE_URL = os.environ.get(
     "ROBONOTES_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

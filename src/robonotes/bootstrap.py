@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from robonotes.services.extraction import LinkingExtractionRecorder, NoteContextBuilder
     from robonotes.services.linking import ActivityResolver
     from robonotes.services.moments import MomentService
-    from robonotes.services.ports import NoteProcessingQueue, RoboService, UnitOfWorkFactory
+    from robonotes.services.ports import (
+        NoteProcessingQueue,
+        RateLimiter,
+        RoboCallLedger,
+        RoboService,
+        UnitOfWorkFactory,
+    )
     from robonotes.services.processor import NoteProcessor
     from robonotes.services.reconciler import Reconciler
     from robonotes.services.users import UserService
@@ -86,7 +92,58 @@ class Container:
     @cached_property
     def robo(self) -> RoboService:
         """OpenAIService when configured (or auto with a key), else the offline extractor."""
-        raise NotImplementedError("Robo arrives with issues 3 and 4")
+        settings = self.settings
+        if settings.resolved_provider == "offline":
+            from robonotes.robo.offline import OfflineRoboService
+
+            return OfflineRoboService()
+        from robonotes.domain.exceptions import RoboAuthError
+        from robonotes.robo.openai_service import OpenAIService
+
+        api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        if not api_key and not settings.openai_base_url:
+            # Without a key only a local OpenAI-compatible server (base_url) can answer; failing
+            # here beats sending every note to the DLQ with a 401.
+            raise RoboAuthError("provider openai needs ROBONOTES_OPENAI_API_KEY or a base URL")
+        return OpenAIService(
+            api_key=api_key,
+            model=settings.openai_model,
+            base_url=settings.openai_base_url,
+            timeout_s=settings.openai_timeout_s,
+            connect_timeout_s=settings.openai_connect_timeout_s,
+            max_output_tokens=settings.openai_max_output_tokens,
+            rate_limiter=self.rate_limiter,
+        )
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter:
+        """RPM and TPM for LLM calls: shared through Redis when a URL is set, else in-process."""
+        from robonotes.robo.rate_limit import InProcessRateLimiter, RedisRateLimiter
+
+        settings = self.settings
+        if settings.redis_url:
+            import redis.asyncio as aioredis
+
+            client = aioredis.Redis.from_url(
+                settings.redis_url,
+                socket_timeout=settings.redis_socket_timeout_s,
+                socket_connect_timeout=settings.redis_connect_timeout_s,
+            )
+            self._rate_limit_redis = client
+            return RedisRateLimiter(
+                client,
+                prefix=settings.redis_prefix,
+                rpm=settings.openai_rpm,
+                tpm=settings.openai_tpm,
+            )
+        return InProcessRateLimiter(settings.openai_rpm, settings.openai_tpm)
+
+    @cached_property
+    def ledger(self) -> RoboCallLedger:
+        """The append-only robo_calls ledger, one transaction per batch of calls."""
+        from robonotes.storage.ledger import SqlAlchemyRoboCallLedger
+
+        return SqlAlchemyRoboCallLedger(self.engine)
 
     # --- linking (issue 6) -------------------------------------------------------------
     @cached_property
@@ -227,6 +284,12 @@ class Container:
         """Release pools and clients that were built."""
         if "queue" in self.__dict__:
             await self.queue.close()
+        if "robo" in self.__dict__:
+            close = getattr(self.robo, "aclose", None)
+            if close is not None:
+                await close()
+        if "rate_limiter" in self.__dict__ and hasattr(self, "_rate_limit_redis"):
+            await self._rate_limit_redis.aclose()
         if "engine" in self.__dict__:
             await self.engine.dispose()
 

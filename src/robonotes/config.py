@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path(".robonotes")
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.ASCII)
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -21,7 +21,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"not a duration: {text!r} (use a number and s, m, h, d or w, like 7d)")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_S[match.group(2)])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNIT_S[match.group(2)])
+    except OverflowError:
+        raise ValueError(f"duration too long: {text!r}") from None
 
 
 class Settings(BaseSettings):

@@ -18,8 +18,11 @@ from robonotes.api.problems import ProblemError, safe_name
 MAX_JSON_DEPTH = 32
 """A note is a flat object; 32 levels leave room for clients and none for stack exhaustion."""
 
-_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# A string runs to its closing quote or, unterminated, as far as it can: possessive and never
+# retried from a later quote, so the scan stays linear even for input like '"\\"\\"\\...'.
+_STRUCTURE = re.compile(rb'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
 _OPENERS = frozenset(b"[{")
+_CLOSERS = frozenset(b"]}")
 
 
 def is_json_media_type(content_type: str | None) -> bool:
@@ -36,17 +39,16 @@ def nesting_depth(raw: bytes, *, limit: int) -> int:
     """The deepest array/object nesting of `raw`, stopping early once it passes `limit`."""
     depth = deepest = 0
     for match in _STRUCTURE.finditer(raw):
-        token = match.group()
-        if len(token) != 1:
-            continue  # a string: brackets inside it do not count
-        if token[0] in _OPENERS:
+        first = match.group()[0]
+        if first in _OPENERS:
             depth += 1
             if depth > deepest:
                 deepest = depth
                 if deepest > limit:
                     return deepest
-        else:
+        elif first in _CLOSERS:
             depth -= 1
+        # else a string: brackets inside it do not count
     return deepest
 
 

@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 
 def fail(message: str, *, code: int = EXIT_FAILURE) -> NoReturn:
     """Print `message` on stderr (never as markup: it may hold user data) and exit."""
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

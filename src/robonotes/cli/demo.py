@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import UTC
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.markup import escape
@@ -21,7 +23,7 @@ from robonotes.cli.common import fail, out, run
 from robonotes.cli.notes import ImportReport, import_file
 from robonotes.cli.status import status_counts
 from robonotes.config import DEFAULT_DATA_DIR, Settings
-from robonotes.domain.notes import User
+from robonotes.domain.notes import NoteData, User
 
 DEMO_DIR = DEFAULT_DATA_DIR / "demo"
 DEMO_DB_NAME = "robonotes.db"
@@ -70,17 +72,29 @@ async def import_journal(container: Container, users: dict[str, User]) -> Import
     )
 
 
+def local_time(note: NoteData) -> str:
+    """When the note was written, in its writer's time zone when known."""
+    try:
+        zone = ZoneInfo(note.time_zone) if note.time_zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return note.created_at.astimezone(zone).strftime("%a %d %b %H:%M %Z")
+
+
 def show_import(users: dict[str, User], report: ImportReport) -> None:
     """Print how many notes each person got, and the first few."""
     per_user = Counter(note.user_id for note in report.saved)
     names = {user.id: name for name, user in users.items()}
-    table = Table("id", "who", "written", "note", title="sample journal (first 8 notes)")
+    table = Table("id", "who", "written", title="sample journal (first 8 notes)")
+    table.add_column("note", no_wrap=True, overflow="ellipsis")
     for note in sorted(report.saved, key=lambda n: n.created_at)[:8]:
-        first_line = (note.title or note.body).splitlines()[0][:60]
+        first_line = (note.title or note.body).splitlines()[0]
+        if len(first_line) > 48:
+            first_line = first_line[:47] + "…"
         table.add_row(
             str(note.id),
             names.get(note.user_id, "?"),
-            note.created_at.strftime("%a %d %b %H:%M UTC"),
+            local_time(note),
             escape(first_line),
         )
     out.print(table)

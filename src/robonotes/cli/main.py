@@ -22,6 +22,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "robonotes.cli.worker",
     "robonotes.cli.health",
     "robonotes.cli.dlq",
+    "robonotes.cli.entities",
+    "robonotes.cli.eval",
+    "robonotes.cli.extract",
+    "robonotes.cli.devserver",
 )
 
 app = typer.Typer(

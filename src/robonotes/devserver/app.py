@@ -15,6 +15,7 @@ OpenAI's format, and every 200 carries usage with cached and reasoning token det
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import time
@@ -26,7 +27,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from robonotes.devserver.extraction import Delimiters, conform, extract, read_prompt
+from robonotes.devserver.extraction import (
+    Delimiters,
+    conform,
+    extract,
+    message_text,
+    read_prompt,
+)
 from robonotes.devserver.faults import STATUS_OF, Fault, FaultPlan
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4o", "devserver-1")
@@ -119,13 +126,7 @@ class DevServerState:
 
     def cached_tokens(self, prompt: str, prompt_tokens: int) -> int:
         """Prefix-cache hits as OpenAI counts them: 128-token steps once 1024 tokens match."""
-        best = 0
-        for earlier in self.recent_prompts:
-            limit = min(len(earlier), len(prompt))
-            same = 0
-            while same < limit and earlier[same] == prompt[same]:
-                same += 1
-            best = max(best, same)
+        best = max((_common_prefix(earlier, prompt) for earlier in self.recent_prompts), default=0)
         self.recent_prompts.append(prompt)
         cached = best // 4
         if cached < PREFIX_CACHE_MIN_TOKENS:
@@ -133,11 +134,30 @@ class DevServerState:
         return min(prompt_tokens, cached - cached % PREFIX_CACHE_STEP_TOKENS)
 
 
+def _common_prefix(first: str, second: str) -> int:
+    """Length of the longest common prefix, by binary search over C-speed slice comparisons."""
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped, so lone surrogates from a hostile prompt still encode."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def _error(
     status: int, message: str, *, kind: str, code: str | None, headers: dict[str, str]
 ) -> JSONResponse:
     body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return AsciiJSONResponse(body, status_code=status, headers=headers)
 
 
 _ERRORS: dict[Fault, tuple[str, str, str | None]] = {
@@ -214,7 +234,9 @@ async def _complete(state: DevServerState, request: Request) -> Response:
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         state.outcomes["too_large"] += 1
-        return _error(413, "Request too large.", kind="invalid_request_error", code=None, headers=base)
+        return _error(
+            413, "Request too large.", kind="invalid_request_error", code=None, headers=base
+        )
     try:
         body = json.loads(raw)
     except ValueError:
@@ -237,9 +259,9 @@ async def _complete(state: DevServerState, request: Request) -> Response:
         state.outcomes["invalid_request"] += 1
         message = f"Unknown x-devserver-fault; use one of {[f.value for f in Fault]}."
         return _error(400, message, kind="invalid_request_error", code=None, headers=base)
-    if state.api_key is not None:
-        if request.headers.get("authorization", "") != f"Bearer {state.api_key}":
-            fault = Fault.UNAUTHORIZED
+    authorization = request.headers.get("authorization", "")
+    if state.api_key is not None and authorization != f"Bearer {state.api_key}":
+        fault = Fault.UNAUTHORIZED
 
     prompt = "\n".join(_message_texts(messages))
     prompt_tokens = estimate_tokens(prompt) + 3 * len(messages)
@@ -318,12 +340,10 @@ async def _complete(state: DevServerState, request: Request) -> Response:
             },
         },
     }
-    return JSONResponse(completion, headers=headers)
+    return AsciiJSONResponse(completion, headers=headers)
 
 
 def _message_texts(messages: list[Any]) -> list[str]:
-    from robonotes.devserver.extraction import message_text
-
     return [message_text(message) for message in messages]
 
 
@@ -335,10 +355,8 @@ async def _delay(state: DevServerState, request: Request) -> None:
     latency_ms = state.plan.latency_ms
     header = request.headers.get("x-devserver-latency-ms")
     if header:
-        try:
+        with contextlib.suppress(ValueError):
             latency_ms = min(600_000.0, max(0.0, float(header)))
-        except ValueError:
-            pass
     if state.plan.latency_jitter_ms:
         latency_ms += state.rng.uniform(0, state.plan.latency_jitter_ms)
     if latency_ms > 0:

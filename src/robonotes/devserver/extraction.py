@@ -15,6 +15,9 @@ sent (`conform`), so it always validates against whatever strict schema the clie
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import importlib
 import json
 import re
@@ -144,11 +147,23 @@ _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^\n]{0,80}?\b(?:instructions?|rules|prompt|above)\b",
     re.IGNORECASE,
 )
-_INJECTED_ACTIVITY = re.compile(
-    r"\b(?:add|report|include|extract|invent|output|record|log|create)\b[^\n.]{0,30}?"
-    r"\bactivit(?:y|ies)\b\s*(?:called|named|of|:)?\s*[\"'“«]?"
-    r"(?P<name>[A-Za-z][A-Za-z\-]*(?: [A-Za-z][A-Za-z\-]*){0,2})",
-    re.IGNORECASE,
+_STOP = r"(?!(?:and|then|to|for|with|the|please|now|too|also|as)\b)"
+_WORD = _STOP + r"[A-Za-z][A-Za-z\-]*"
+_NAME = rf"(?P<name>{_WORD}(?: {_WORD}){{0,2}})"
+_INJECTED_ACTIVITIES = (
+    # "add an activity called skydiving", "report activity: skydiving", "activity named 'x'"
+    re.compile(
+        r"\b(?:add|report|include|extract|invent|output|record|log|create|list)\b[^\n.]{0,30}?"
+        r"\bactivit(?:y|ies)\s*(?:called|named|:)\s*[\"'“«]?" + _NAME,
+        re.IGNORECASE,
+    ),
+    # "add skydiving as an activity"
+    re.compile(
+        r"\b(?:add|report|include|record|log|list)\s+(?:an?\s+|the\s+)?[\"'“«]?"
+        + _NAME
+        + r"[\"'”»]?\s+as\s+(?:an?\s+|the\s+)?(?:new\s+)?activity\b",
+        re.IGNORECASE,
+    ),
 )
 _STOP_WORDS = {"and", "then", "to", "for", "with", "the", "please", "now", "too", "also"}
 
@@ -158,13 +173,14 @@ def injected_activities(outside: str) -> list[dict[str, Any]]:
     if not _INJECTION.search(outside):
         return []
     found: list[dict[str, Any]] = []
-    for match in _INJECTED_ACTIVITY.finditer(outside):
+    matches = [m for pattern in _INJECTED_ACTIVITIES for m in pattern.finditer(outside)]
+    for match in sorted(matches, key=lambda m: m.start()):
         words = match.group("name").split()
         while words and words[-1].lower() in _STOP_WORDS:
             words.pop()
-        if not words:
-            continue
         name = " ".join(words).lower()
+        if not words or name in {item["name"] for item in found}:
+            continue
         found.append(
             {
                 "name": name,
@@ -201,7 +217,8 @@ def _candidate_activities(candidates: dict[str, Any]) -> tuple[CandidateActivity
     items = candidates.get("activities")
     for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("idx"), int) and item.get("name"):
-            aliases = item.get("aliases") if isinstance(item.get("aliases"), list) else []
+            raw_aliases = item.get("aliases")
+            aliases = raw_aliases if isinstance(raw_aliases, list) else []
             found.append(
                 CandidateActivity(
                     idx=item["idx"],
@@ -220,27 +237,60 @@ def _link(answer: dict[str, Any], candidates: Sequence[CandidateActivity]) -> No
             activity["existing_activity_idx"] = by_name.get(str(activity["name"]).lower())
 
 
-async def _offline_answer(
-    note: str, created_at: datetime, candidates: tuple[CandidateActivity, ...]
-) -> dict[str, Any] | None:
-    """The offline extractor's answer, or None when that extractor is not installed."""
+OFFLINE_MAX_CHARS = 20_000
+"""The offline extractor sees at most this much (the product's default note cap), to bound work."""
+
+
+@functools.cache
+def _offline_service() -> Any | None:
+    """The offline extractor, built once, or None when it is not installed."""
     try:
         offline = importlib.import_module("robonotes.robo.offline")
     except ImportError:
         return None
-    service = offline.OfflineRoboService()
+    return offline.OfflineRoboService()
+
+
+def warm_up() -> None:
+    """Load the offline extractor and run it once, so the first real request is not the slow one."""
+    if _offline_service() is not None:
+        read = ReadPrompt(
+            note="Ran 5k with Sam this morning.",
+            outside="",
+            candidates={},
+            created_at=None,
+            had_note_block=True,
+        )
+        # a thread of its own, so this also works when the caller is inside an event loop
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, extract(read, obey_injections=False)).result()
+
+
+async def _offline_answer(
+    note: str, created_at: datetime, candidates: tuple[CandidateActivity, ...]
+) -> dict[str, Any] | None:
+    """The offline extractor's answer, or None when that extractor is not installed.
+
+    It is CPU work, so it runs in a worker thread: the server keeps answering other requests,
+    control calls and disconnects meanwhile.
+    """
+    service = _offline_service()
+    if service is None:
+        return None
+    text = note[:OFFLINE_MAX_CHARS]
     data = NoteData(
         id=0,
         user_id=0,
         title=None,
-        body=note,
+        body=text,
         version=1,
         content_hash="",
         created_at=created_at,
         updated_at=created_at,
     )
     context = ExtractionContext(created_at=created_at, activities=candidates)
-    return _result_to_answer(await service.extract(data, context))
+    result = await asyncio.to_thread(asyncio.run, service.extract(data, context))
+    return _result_to_answer(result)
 
 
 def _iso(value: datetime | None) -> str | None:

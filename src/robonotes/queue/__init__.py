@@ -1,1 +1,1 @@
-"""The processing queue adapters: RedisQueue (Lua scripts) and SqlQueue (one table), same contract."""
+"""Processing queue adapters: RedisQueue (Lua scripts) and SqlQueue (one table), one contract."""

@@ -1,16 +1,27 @@
-"""Job ids and fencing tokens: 32 hex characters, time-ordered so that ties in FIFO order break fairly."""
+"""Job ids and fencing tokens; ids are time-ordered so that FIFO ties break by creation."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 
+MAX_WORKER_ID_CHARS = 200
+_WORKER_ID = re.compile(r"^[!-~]{1,%d}$" % MAX_WORKER_ID_CHARS)
+
 
 def new_job_id() -> str:
-    """Nanosecond clock then 64 random bits: sorts by creation time within a process, never collides."""
+    """Nanosecond clock then 64 random bits: sorts by creation time, does not collide."""
     return f"{time.time_ns():016x}{secrets.randbits(64):016x}"
 
 
 def new_token() -> str:
     """A random fencing token base for one claim."""
     return secrets.token_hex(16)
+
+
+def check_worker_id(worker_id: str) -> str:
+    """Return the id if it is 1-200 printable ASCII characters without spaces, else ValueError."""
+    if not _WORKER_ID.match(worker_id):
+        raise ValueError(f"a worker id is 1-200 printable ASCII characters: {worker_id!r}")
+    return worker_id

@@ -1,4 +1,4 @@
-"""Every Redis key name of the queue, in one place; all share one hash tag so they live on one slot."""
+"""Every Redis key name of the queue in one place; one hash tag keeps them on one slot."""
 
 from __future__ import annotations
 
@@ -68,4 +68,5 @@ class QueueKeys:
 
     def worker_jobs(self, worker_id: str) -> str:
         """Set of the ids one worker holds leases on, so a heartbeat can extend them all."""
-        return f"{self.base}worker:{worker_id}:jobs"
+        # A prefix of its own: a worker id may contain ":" and must not collide with worker:<id>.
+        return f"{self.base}wjobs:{worker_id}"

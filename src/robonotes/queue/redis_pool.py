@@ -91,7 +91,9 @@ async def translated_errors(action: str) -> AsyncIterator[None]:
     try:
         yield
     except (RedisError, OSError) as exc:
-        raise QueueUnavailable(f"Redis unavailable during {action}: {type(exc).__name__}: {exc}") from exc
+        raise QueueUnavailable(
+            f"Redis unavailable during {action}: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 async def ping(client: aioredis.Redis) -> float:

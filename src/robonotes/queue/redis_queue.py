@@ -9,8 +9,8 @@ lease can change nothing. Key names live in keys.py.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
@@ -29,7 +29,7 @@ from robonotes.domain.jobs import (
     JobState,
     QueueStats,
 )
-from robonotes.queue.ids import new_job_id, new_token
+from robonotes.queue.ids import check_worker_id, new_job_id, new_token
 from robonotes.queue.keys import DEFAULT_QUEUE_NAME, QueueKeys
 from robonotes.queue.redis_pool import BLOCK_MAX_S, RedisClients, translated_errors
 from robonotes.queue.redis_pool import ping as ping_redis
@@ -50,19 +50,12 @@ SCRIPT_NAMES = (
 MAX_ERROR_CLASS_CHARS = 200
 MAX_ERROR_MESSAGE_CHARS = 2_000
 HOUSEKEEPING_BATCH = 1_000
-_WORKER_ID = re.compile(r"^[A-Za-z0-9._@-]{1,200}$")
 
 
 def load_script_source(name: str) -> str:
     """The text of one script with the shared prelude (lua/_lib.lua) in front."""
     lua = resources.files("robonotes.queue") / "lua"
     return (lua / "_lib.lua").read_text("utf-8") + "\n" + (lua / f"{name}.lua").read_text("utf-8")
-
-
-def _check_worker_id(worker_id: str) -> str:
-    if not _WORKER_ID.match(worker_id):
-        raise ValueError(f"worker id must match {_WORKER_ID.pattern}: {worker_id!r}")
-    return worker_id
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -110,7 +103,7 @@ def _pairs(flat: Sequence[Any]) -> dict[str, str]:
 
 
 class RedisQueue:
-    """NoteProcessingQueue on Redis: job hashes, ready list, delayed/lease/DLQ zsets, Lua scripts."""
+    """NoteProcessingQueue on Redis: job hashes, a ready list, delayed/lease/DLQ zsets, Lua."""
 
     def __init__(
         self,
@@ -159,16 +152,15 @@ class RedisQueue:
 
     async def claim(self, *, worker_id: str, limit: int, lease_ms: int) -> list[Job]:
         """Lease up to `limit` ready jobs, each with a new token and attempts + 1."""
+        check_worker_id(worker_id)
         if limit <= 0:
             return []
-        entries = await self._call(
-            "claim", _check_worker_id(worker_id), int(limit), int(lease_ms), new_token()
-        )
+        entries = await self._call("claim", worker_id, int(limit), int(lease_ms), new_token())
         return [_job_of(str(entry[0]), _pairs(entry[1:])) for entry in entries]
 
     async def heartbeat(self, *, worker_id: str, lease_ms: int) -> int:
         """Extend all the worker's leases and its liveness key; return how many leases."""
-        return int(await self._call("heartbeat", _check_worker_id(worker_id), int(lease_ms)))
+        return int(await self._call("heartbeat", check_worker_id(worker_id), int(lease_ms)))
 
     async def complete(self, job_id: str, *, token: str) -> bool:
         """Delete the finished job and its idempotency key; False when the token is stale."""
@@ -184,7 +176,7 @@ class RedisQueue:
         message: str,
         delay_ms: int = 0,
     ) -> FailOutcome:
-        """Record the error; RETRY/DEFER go to delayed (DEFER gives the attempt back), DEAD to the DLQ."""
+        """Record the error; RETRY/DEFER go to delayed (DEFER costs no attempt), DEAD to the DLQ."""
         outcome = await self._call(
             "fail",
             job_id,
@@ -222,7 +214,7 @@ class RedisQueue:
                 return requeued, dead
 
     async def replay(self, job_ids: Sequence[str] | None = None, *, limit: int = 100) -> list[str]:
-        """DLQ jobs (the oldest `limit`, or those of `job_ids`) back to ready with attempts reset."""
+        """DLQ jobs (the oldest `limit`, or those of `job_ids`) back to ready, attempts reset."""
         if limit <= 0 or (job_ids is not None and not job_ids):
             return []
         ids = [] if job_ids is None else [str(i) for i in job_ids]
@@ -288,19 +280,33 @@ class RedisQueue:
         )
 
     async def wait_for_work(self, timeout_s: float) -> None:
-        """Block on the wake-up list (at most BLOCK_MAX_S at a time) instead of polling."""
-        block_s = min(max(0.0, timeout_s), BLOCK_MAX_S)
-        if block_s <= 0:
-            return
-        if await self._ready_now():
-            return
-        async with translated_errors("wait_for_work"):
-            # BLPOP's own timeout ends the call; the blocking pool's socket timeout is longer.
-            await self._clients.blocking.blpop([self.keys.wake], timeout=block_s)
+        """Block on the wake-up list until work is ready, a delayed job is due, or the timeout.
 
-    async def _ready_now(self) -> bool:
+        A wake-up left over from earlier (nobody was waiting) only causes one more check.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, timeout_s)
         async with translated_errors("wait_for_work"):
-            return bool(await self._redis.llen(self.keys.ready))
+            while True:
+                block_s = min(deadline - loop.time(), BLOCK_MAX_S)
+                if block_s <= 0:
+                    return
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    pipe.llen(self.keys.ready)
+                    pipe.zrange(self.keys.delayed, 0, 0, withscores=True)
+                    pipe.time()
+                    ready, first_due, (now_s, now_us) = await pipe.execute()
+                if int(ready):
+                    return
+                if first_due:
+                    now_ms = int(now_s) * 1000 + int(now_us) // 1000
+                    due_in_s = (float(first_due[0][1]) - now_ms) / 1000
+                    if due_in_s <= 0:
+                        return
+                    block_s = min(block_s, due_in_s)
+                # BLPOP's own timeout ends the call (0 would mean forever, hence the floor);
+                # the blocking pool's socket timeout is longer than BLOCK_MAX_S.
+                await self._clients.blocking.blpop([self.keys.wake], timeout=max(block_s, 0.01))
 
     async def ping(self) -> None:
         """Raise QueueUnavailable when Redis does not answer within its timeouts."""

@@ -32,10 +32,12 @@ from robonotes.domain.jobs import (
     JobState,
     QueueStats,
 )
-from robonotes.queue.ids import new_job_id, new_token
+from robonotes.queue.ids import check_worker_id, new_job_id, new_token
 from robonotes.queue.sql_tables import queue_jobs, queue_workers
 
 MAX_ERRORS_KEPT = 50
+MAX_ERROR_CLASS_CHARS = 200
+MAX_ERROR_MESSAGE_CHARS = 2_000
 LEASE_EXPIRED = "LeaseExpired"
 
 _jobs = queue_jobs
@@ -54,7 +56,9 @@ def _errors_of(raw: str | None) -> list[dict[str, Any]]:
     return value if isinstance(value, list) else []
 
 
-def _with_error(raw: str | None, *, attempt: int, error_class: str, message: str, at_ms: int) -> str:
+def _with_error(
+    raw: str | None, *, attempt: int, error_class: str, message: str, at_ms: int
+) -> str:
     errors = _errors_of(raw)
     errors.append({"attempt": attempt, "class": error_class, "message": message, "at_ms": at_ms})
     return json.dumps(errors[-MAX_ERRORS_KEPT:])
@@ -178,6 +182,7 @@ class SqlQueue:
     # --- claim, heartbeat -------------------------------------------------------------
     async def claim(self, *, worker_id: str, limit: int, lease_ms: int) -> list[Job]:
         """Lease up to `limit` ready jobs (oldest first), each with a new token and attempts + 1."""
+        check_worker_id(worker_id)
         if limit <= 0:
             return []
         now = self._now_ms()
@@ -216,6 +221,7 @@ class SqlQueue:
 
     async def heartbeat(self, *, worker_id: str, lease_ms: int) -> int:
         """Extend every lease the worker holds and mark the worker alive for `lease_ms`."""
+        check_worker_id(worker_id)
         now = self._now_ms()
 
         async def tx(conn: AsyncConnection) -> int:
@@ -232,7 +238,9 @@ class SqlQueue:
                 set_={"seen_at_ms": now, "expires_at_ms": now + lease_ms},
             )
             await conn.execute(upsert)
-            await conn.execute(sa.delete(_workers).where(_workers.c.expires_at_ms < now - 3_600_000))
+            await conn.execute(
+                sa.delete(_workers).where(_workers.c.expires_at_ms < now - 3_600_000)
+            )
             return int(result.rowcount or 0)
 
         count: int = await self._run(tx)
@@ -264,7 +272,7 @@ class SqlQueue:
         message: str,
         delay_ms: int = 0,
     ) -> FailOutcome:
-        """Record the error; RETRY/DEFER go to delayed (DEFER gives the attempt back), DEAD to the DLQ."""
+        """Record the error; RETRY/DEFER go to delayed (DEFER costs no attempt), DEAD to the DLQ."""
         now = self._now_ms()
 
         async def tx(conn: AsyncConnection) -> FailOutcome:
@@ -277,7 +285,11 @@ class SqlQueue:
             row = (await conn.execute(sa.select(_jobs).where(_jobs.c.id == job_id))).one()
             attempts, max_attempts = row.attempts, row.max_attempts
             errors = _with_error(
-                row.errors, attempt=attempts, error_class=error_class, message=message, at_ms=now
+                row.errors,
+                attempt=attempts,
+                error_class=error_class[:MAX_ERROR_CLASS_CHARS],
+                message=message[:MAX_ERROR_MESSAGE_CHARS],
+                at_ms=now,
             )
             values: dict[str, Any] = {
                 "errors": errors,
@@ -388,7 +400,7 @@ class SqlQueue:
         return counts
 
     async def replay(self, job_ids: Sequence[str] | None = None, *, limit: int = 100) -> list[str]:
-        """DLQ jobs (the oldest `limit`, or those of `job_ids`) back to ready with attempts reset."""
+        """DLQ jobs (the oldest `limit`, or those of `job_ids`) back to ready, attempts reset."""
         now = self._now_ms()
 
         async def tx(conn: AsyncConnection) -> list[str]:
@@ -495,9 +507,7 @@ class SqlQueue:
                 )
             ).scalar_one()
             live = (
-                await conn.execute(
-                    sa.select(sa.func.count()).where(_workers.c.expires_at_ms > now)
-                )
+                await conn.execute(sa.select(sa.func.count()).where(_workers.c.expires_at_ms > now))
             ).scalar_one()
             return QueueStats(
                 ready=counts.get(JobState.READY.value, 0),
@@ -524,7 +534,7 @@ class SqlQueue:
         return ready
 
     async def wait_for_work(self, timeout_s: float) -> None:
-        """Return once work is ready or `timeout_s` passed: an in-process wake, else polling with backoff."""
+        """Return once work is ready or `timeout_s` passed: in-process wake, else polling."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, timeout_s)
         if self._local_wake is None:

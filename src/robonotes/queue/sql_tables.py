@@ -6,6 +6,8 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+CLAIMABLE = "state IN ('ready', 'delayed')"
+
 queue_jobs = sa.Table(
     "queue_jobs",
     metadata,
@@ -27,10 +29,19 @@ queue_jobs = sa.Table(
     sa.Column("updated_at_ms", sa.BigInteger, nullable=False),
     # Completed and purged jobs are deleted, so every row is live and this is "unique among live".
     sa.UniqueConstraint("note_id", "version", name="uq_queue_jobs_note_version"),
-    sa.CheckConstraint("state IN ('ready', 'delayed', 'leased', 'dead')", name="ck_queue_jobs_state"),
+    sa.CheckConstraint(
+        "state IN ('ready', 'delayed', 'leased', 'dead')", name="ck_queue_jobs_state"
+    ),
     sa.Index("ix_queue_jobs_state_available", "state", "available_at_ms"),
     sa.Index("ix_queue_jobs_state_lease", "state", "lease_until_ms"),
     sa.Index("ix_queue_jobs_worker", "worker"),
+    sa.Index(
+        "ix_queue_jobs_claimable",
+        "available_at_ms",
+        "id",
+        postgresql_where=sa.text(CLAIMABLE),
+        sqlite_where=sa.text(CLAIMABLE),
+    ),
 )
 
 queue_workers = sa.Table(

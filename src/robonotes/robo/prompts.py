@@ -17,6 +17,7 @@ by database id.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -36,19 +37,18 @@ CANDIDATES_CLOSE = "<<<END_UNTRUSTED_CANDIDATES>>>"
 DELIMITERS = (NOTE_OPEN, NOTE_CLOSE, CANDIDATES_OPEN, CANDIDATES_CLOSE)
 NEUTRALIZED = "[delimiter removed]"
 
-# Any run of angle-ish brackets around a word containing "untrusted", "note" or "candidates"
-# (any case, spaces, underscores or dashes between), so variants like "<< < end untrusted-note >>"
-# or full-width "＜＜＜UNTRUSTED_NOTE＞＞＞" are caught, not only the exact tokens.
-_BRACKETS_OPEN = r"[<＜﹤‹«〈⟨❮]"
-_BRACKETS_CLOSE = r"[>＞﹥›»〉⟩❯]"
-_DELIMITER_LIKE = re.compile(
-    rf"{_BRACKETS_OPEN}(?:[\s{_BRACKETS_OPEN[1:-1]}])*"
-    r"[\w\s\-]{0,40}?(?:untrusted|note|candidates)[\w\s\-]{0,40}?"
-    rf"(?:[\s{_BRACKETS_CLOSE[1:-1]}])*{_BRACKETS_CLOSE}",
-    re.IGNORECASE,
+# Our delimiters are built from two things a note must never contain: a run of three or more
+# angle brackets and the word "untrusted" next to "note" or "candidates". Both are rewritten in
+# any case, spacing, separator or look-alike bracket (full-width forms become ASCII through NFKC
+# first), so "<< < end untrusted-note >>" is caught as well as the exact token, while ordinary
+# text ("I <3 notes > 2 pages") passes unchanged.
+_OPEN_BRACKETS = "<﹤‹«〈⟨❮"
+_CLOSE_BRACKETS = ">﹥›»〉⟩❯"
+_BRACKET_RUN = re.compile(
+    rf"[{_OPEN_BRACKETS}](?:\s*[{_OPEN_BRACKETS}]){{2,}}|[{_CLOSE_BRACKETS}](?:\s*[{_CLOSE_BRACKETS}]){{2,}}"
 )
-
-_BARE_TOKEN = re.compile(r"(?:end[\s_\-]*)?untrusted[\s_\-]*(?:note|candidates)", re.IGNORECASE)
+_BARE_TOKEN = re.compile(r"(?:end[\s_\-]*)?untrusted[\s_\-]*(?:note|candidates)s?", re.IGNORECASE)
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 INSTRUCTIONS = f"""\
@@ -168,15 +168,16 @@ def neutralize(text: str) -> str:
     same, so evidence quoted from the neutralized text still matches the original note.
     """
     folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return _BARE_TOKEN.sub(NEUTRALIZED, _DELIMITER_LIKE.sub(NEUTRALIZED, folded))
+    return _BRACKET_RUN.sub(NEUTRALIZED, _BARE_TOKEN.sub(NEUTRALIZED, folded))
 
 
 def _format_time(context: ExtractionContext) -> str:
     created_at = context.created_at
     if created_at.tzinfo is None:
         created_at = created_at.replace(tzinfo=UTC)
-    zone = context.time_zone or "UTC"
-    return f"{created_at.isoformat()} ({neutralize(zone)})"
+    # The zone is printed outside the data blocks, so only a plain IANA-style name is shown.
+    zone = context.time_zone if context.time_zone and _ZONE.fullmatch(context.time_zone) else "UTC"
+    return f"{created_at.isoformat()} ({zone})"
 
 
 def _candidates(context: ExtractionContext) -> dict[str, Any]:
@@ -214,6 +215,7 @@ def _user_message(*, note_text: str, time_text: str, candidates: dict[str, Any])
     )
 
 
+@functools.lru_cache(maxsize=1)
 def system_prompt() -> str:
     """The static part: instructions, schema and few-shot examples, identical on every call."""
     parts = [INSTRUCTIONS, json.dumps(strict_json_schema(), separators=(",", ":")), "\nExamples"]

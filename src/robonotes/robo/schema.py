@@ -11,6 +11,7 @@ reject keywords such as `maxLength` in strict mode.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from datetime import datetime, tzinfo
 from typing import Any, Literal
@@ -199,18 +200,22 @@ def _strictify(node: Any) -> Any:
     return cleaned
 
 
-def strict_json_schema() -> dict[str, Any]:
-    """The extraction schema in strict mode: all required, optionals nullable, objects closed."""
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
     raw = ExtractionOut.model_json_schema()
     defs = raw.pop("$defs", {})
-    inlined = _inline_refs(raw, defs)
-    schema: dict[str, Any] = _strictify(inlined)
+    schema: dict[str, Any] = _strictify(_inline_refs(raw, defs))
     return schema
+
+
+def strict_json_schema() -> dict[str, Any]:
+    """The extraction schema in strict mode: all required, optionals nullable, objects closed."""
+    return copy.deepcopy(_schema())
 
 
 def response_format() -> dict[str, Any]:
     """The `response_format` argument for chat completions with strict structured outputs."""
     return {
         "type": "json_schema",
-        "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": strict_json_schema()},
+        "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": _schema()},
     }

@@ -51,6 +51,9 @@ MAX_REPLY_CHARS = 200_000
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _WHITESPACE = re.compile(r"\s+")
+# Control characters, lone surrogates and private-use code points carry nothing for extraction,
+# and NUL or a surrogate cannot even be stored in PostgreSQL text or encoded as UTF-8.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff]")
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL | re.IGNORECASE)
 _NAME_EDGE = " \t\n\"'`.,;:!?()[]{}<>*_-"
 
@@ -59,16 +62,21 @@ class InvalidStructureError(ValueError):
     """The reply is not JSON matching the extraction schema (worth one re-ask)."""
 
 
+def clean(text: str) -> str:
+    """`text` without control, surrogate, private-use and invisible format characters."""
+    return _INVISIBLE.sub("", _UNSAFE.sub("", text))
+
+
 def fold(text: str) -> str:
-    """NFKC, invisible characters out, case-folded, whitespace runs collapsed to one space."""
-    normalized = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    """NFKC, unsafe and invisible characters out, case-folded, whitespace runs collapsed."""
+    normalized = clean(unicodedata.normalize("NFKC", clean(text)))
     return _WHITESPACE.sub(" ", normalized.casefold()).strip()
 
 
 def normalize_name(name: str) -> str:
     """A canonical activity name: NFKC, lowercase, single spaces, no edge punctuation."""
-    folded = _WHITESPACE.sub(" ", _INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).lower())
-    return folded.strip(_NAME_EDGE)
+    normalized = clean(unicodedata.normalize("NFKC", clean(name)))
+    return _WHITESPACE.sub(" ", normalized.lower()).strip(_NAME_EDGE)
 
 
 def parse_extraction(content: str | None) -> ExtractionOut:
@@ -119,7 +127,7 @@ class _DropError(Exception):
 def _cut(value: str | None, limit: int) -> str | None:
     if value is None:
         return None
-    cleaned = _WHITESPACE.sub(" ", value).strip()
+    cleaned = _WHITESPACE.sub(" ", clean(value)).strip()
     if not cleaned:
         return None
     return cleaned[:limit].rstrip()
@@ -140,7 +148,7 @@ def _evidence(evidence: str, folded_note: str) -> str:
         raise _DropError("evidence_too_long")
     if folded not in folded_note:
         raise _DropError("evidence_not_in_note")
-    return evidence.strip()
+    return _WHITESPACE.sub(" ", clean(evidence)).strip()
 
 
 def _name(name: str) -> str:
@@ -149,6 +157,8 @@ def _name(name: str) -> str:
         raise _DropError("name_empty")
     if len(normalized) > MAX_NAME_CHARS:
         raise _DropError("name_too_long")
+    if not any(char.isalpha() for char in normalized):
+        raise _DropError("name_invalid")
     return normalized
 
 
@@ -230,7 +240,12 @@ def _moment(
     activities: list[str] = []
     for name in item.activities:
         normalized = normalize_name(name)
-        if normalized and len(normalized) <= MAX_NAME_CHARS and normalized not in activities:
+        if (
+            normalized
+            and len(normalized) <= MAX_NAME_CHARS
+            and any(char.isalpha() for char in normalized)
+            and normalized not in activities
+        ):
             activities.append(normalized)
     index = item.existing_moment_idx
     return ExtractedMoment(

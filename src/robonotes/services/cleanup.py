@@ -71,8 +71,8 @@ class CleanupService:
         if dry_run:
             async with self._uow_factory() as uow:
                 terminal = await uow.statuses.count_terminal(updated_before=cutoff)
-            failed = await self._failed_rows(cutoff, batch_size, max_batches, delete=False)
-            return CleanupReport(terminal, failed[0], failed[1], True, age)
+            would_go, _ = await self._failed_rows(cutoff, batch_size, max_batches, delete=False)
+            return CleanupReport(terminal, would_go, 0, True, age)
         terminal, batches = 0, 0
         while batches < max_batches:
             async with self._uow_factory() as uow:

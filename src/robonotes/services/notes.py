@@ -6,10 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from robonotes.domain.exceptions import NoteValidationError, RoboNotesError
+from robonotes.domain.exceptions import (
+    InvalidStatusTransition,
+    NoteValidationError,
+    RoboNotesError,
+)
 from robonotes.domain.jobs import JobPayload
 from robonotes.domain.notes import MAX_TITLE_CHARS, NoteData, content_hash
-from robonotes.domain.status import ProcessingState, StatusRecord
+from robonotes.domain.status import ACTIVE_STATES, ProcessingState, StatusRecord
 from robonotes.services.ports import Clock, NewNote, NoteEnqueuer, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -146,6 +150,33 @@ class NoteService:
             note = await uow.notes.get(note_id, user_id=user_id)
             status = await uow.statuses.find(note_id, note.version)
         return NoteRoboView(note=note, status=status)
+
+    async def reprocess(self, *, user_id: int, note_id: int) -> NoteRoboView:
+        """Ask Robo to read the current version again (a COMPLETED or SKIPPED one).
+
+        The status moves to QUEUED before the job exists, so a worker never mistakes the new
+        job for a redelivery of the finished one; if the enqueue fails the reconciler sends it.
+        """
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            note = await uow.notes.get(note_id, user_id=user_id)
+            status = await uow.statuses.find(note_id, note.version)
+            if status is None:  # purged after retention: start the version's record afresh
+                await uow.statuses.add(
+                    note_id=note_id, version=note.version, user_id=user_id, now=now
+                )
+            elif status.state in ACTIVE_STATES:
+                return NoteRoboView(note=note, status=status)
+            elif status.state not in (ProcessingState.COMPLETED, ProcessingState.SKIPPED):
+                raise InvalidStatusTransition(status.state, ProcessingState.QUEUED)
+            else:
+                await uow.statuses.transition(
+                    note_id, note.version, ProcessingState.QUEUED, now=now
+                )
+                await uow.notes.set_robo_fields(note_id, status=ProcessingState.QUEUED)
+            await uow.commit()
+        await self._enqueue(note)
+        return await self.robo_view(user_id=user_id, note_id=note_id)
 
     async def _enqueue(self, note: NoteData) -> NoteData:
         """Ask the queue for processing; on failure the note stays PENDING for the reconciler."""

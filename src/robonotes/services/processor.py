@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -63,6 +64,15 @@ class _NullObserver:
 
     def robo_error(self, error_class: str) -> None:
         return None
+
+
+def status_token(job: Job) -> str:
+    """The fencing token as the status row keeps it: a fixed-size digest of the queue's token.
+
+    Queues format tokens as they like (the SQL queue's exceed 64 characters); the status row
+    only compares them, so a 32-character digest decouples its column from every queue.
+    """
+    return hashlib.blake2b((job.token or job.id).encode(), digest_size=16).hexdigest()
 
 
 class StatusContentionError(StorageError):
@@ -168,7 +178,7 @@ class NoteProcessor:
                 S.PROCESSING,
                 now=now,
                 expected_state=S.QUEUED,
-                token=job.token,
+                token=status_token(job),
                 attempts=job.attempts,
                 job_id=job.id,
             )
@@ -243,7 +253,7 @@ class NoteProcessor:
                 payload.version,
                 S.COMPLETED,
                 now=self._clock.now(),
-                expected_token=job.token,
+                expected_token=status_token(job),
             )
             if moved is None:
                 self._stopped(job, "lost_lease")
@@ -281,7 +291,7 @@ class NoteProcessor:
                 job.payload.version,
                 to_state,
                 now=now,
-                expected_token=job.token,
+                expected_token=status_token(job),
                 error_class=error_class,
                 last_error=message,
                 next_attempt_at=next_at,
@@ -306,7 +316,7 @@ class NoteProcessor:
                 job.payload.version,
                 S.QUEUED,
                 now=self._clock.now(),
-                expected_token=job.token,
+                expected_token=status_token(job),
             )
             if moved is not None:
                 await uow.notes.set_robo_fields(job.payload.note_id, status=S.QUEUED)

@@ -71,6 +71,12 @@ class Reconciler:
                 return False
         if await self._queue.has_job(payload):
             return False
+        # The row was read before the queue: its job may have finished in between. Results and
+        # COMPLETED are committed before the ack, so a fresh read tells a lost job from a done one.
+        async with self._uow_factory() as uow:
+            fresh = await uow.statuses.find(row.note_id, row.version)
+        if fresh is None or fresh.state is not row.state or fresh.updated_at != row.updated_at:
+            return False
         job_id = await self._queue.enqueue(payload)
         if row.state in {S.PENDING, S.RETRY_SCHEDULED}:
             # PROCESSING rows stay as they are: the processor moves them on at the next claim.

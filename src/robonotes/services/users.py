@@ -85,10 +85,16 @@ class UserService:
 
     async def get_by_name(self, *, name: str) -> User:
         """The person called `name`; DomainError when there is none."""
-        async with self._uow_factory() as uow:
-            return await uow.users.get_by_name(name.strip())
+        user = await self.find_by_name(name=name)
+        if user is None:
+            raise DomainError(f"no user named {name!r}")
+        return user
 
     async def find_by_name(self, *, name: str) -> User | None:
-        """The person called `name`, or None."""
+        """The person called `name`, or None (also for names no user could have)."""
+        try:
+            name = clean_name(name)
+        except InvalidUserName:
+            return None
         async with self._uow_factory() as uow:
-            return await uow.users.find_by_name(name.strip())
+            return await uow.users.find_by_name(name)

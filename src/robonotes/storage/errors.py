@@ -29,7 +29,8 @@ def translate_errors(function: Callable[P, Awaitable[T]]) -> Callable[P, Awaitab
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await function(*args, **kwargs)
-        except (SQLAlchemyError, OSError) as exc:
+        except (SQLAlchemyError, OSError, UnicodeError) as exc:
+            # UnicodeError: text the driver cannot encode (lone surrogates) reached it.
             raise storage_error(exc) from exc
 
     return wrapper

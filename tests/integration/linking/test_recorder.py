@@ -41,7 +41,9 @@ T0 = datetime(2026, 3, 14, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def uow_factory(database: tuple[str, str | None]) -> AsyncIterator[SqlAlchemyUnitOfWorkFactory]:
+async def uow_factory(
+    database: tuple[str, str | None],
+) -> AsyncIterator[SqlAlchemyUnitOfWorkFactory]:
     url, schema = database
     engine = create_engine(url, schema=schema)
     yield SqlAlchemyUnitOfWorkFactory(engine)
@@ -67,8 +69,13 @@ async def _user_and_note(
     return note
 
 
-def _run_result(surface: str, *, people: tuple[str, ...] = (), minutes: float | None = None,
-                start: datetime | None = None) -> RoboProcessingResult:
+def _run_result(
+    surface: str,
+    *,
+    people: tuple[str, ...] = (),
+    minutes: float | None = None,
+    start: datetime | None = None,
+) -> RoboProcessingResult:
     return RoboProcessingResult(
         activities=(
             ExtractedActivity(
@@ -107,16 +114,33 @@ async def _record(uow_factory, recorder, note, result, context=None) -> None:
 
 async def _count(uow_factory, table) -> int:
     async with uow_factory() as uow:
-        return int((await uow.connection.execute(select(func.count()).select_from(table))).scalar_one())
+        return int(
+            (await uow.connection.execute(select(func.count()).select_from(table))).scalar_one()
+        )
 
 
 async def test_ten_notes_about_running_in_other_words_give_one_running_activity(
     uow_factory, recorder
 ) -> None:
-    surfaces = ["ran", "jogged", "went for a run", "5k", "ran", "a run", "jog", "ran", "5k", "jogged"]
+    surfaces = [
+        "ran",
+        "jogged",
+        "went for a run",
+        "5k",
+        "ran",
+        "a run",
+        "jog",
+        "ran",
+        "5k",
+        "jogged",
+    ]
     for day, surface in enumerate(surfaces):
-        note = await _user_and_note(uow_factory, body=f"{surface} today", at=T0 + timedelta(days=day))
-        await _record(uow_factory, recorder, note, _run_result(surface, start=T0 + timedelta(days=day)))
+        note = await _user_and_note(
+            uow_factory, body=f"{surface} today", at=T0 + timedelta(days=day)
+        )
+        await _record(
+            uow_factory, recorder, note, _run_result(surface, start=T0 + timedelta(days=day))
+        )
 
     async with uow_factory() as uow:
         summaries = await uow.activities.summaries(user_id=note.user_id)
@@ -206,7 +230,9 @@ async def test_deleting_the_first_note_keeps_a_shared_moment_under_the_second(
     second = await _user_and_note(uow_factory, body="ran with Sam again")
     await _record(uow_factory, recorder, first, _run_result("ran", people=("Sam",), start=T0))
     await _record(uow_factory, recorder, second, _run_result("ran", people=("Sam",), start=T0))
-    empty = RoboProcessingResult(activities=(), moments=(), provider="t", model="t", prompt_version="t")
+    empty = RoboProcessingResult(
+        activities=(), moments=(), provider="t", model="t", prompt_version="t"
+    )
 
     await _record(uow_factory, recorder, first, empty)
 
@@ -222,14 +248,18 @@ async def test_siblings_never_merge_even_when_the_llm_points_at_them(uow_factory
     walk = await _user_and_note(uow_factory, body="walked to work")
     result = RoboProcessingResult(
         activities=(
-            ExtractedActivity(name="walking", surface="walked", evidence="walked", existing_activity_idx=0),
+            ExtractedActivity(
+                name="walking", surface="walked", evidence="walked", existing_activity_idx=0
+            ),
         ),
         moments=(),
         provider="t",
         model="t",
         prompt_version="t",
     )
-    context = ExtractionContext(created_at=T0, activities=(CandidateActivity(idx=0, name="running"),))
+    context = ExtractionContext(
+        created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
+    )
 
     await _record(uow_factory, recorder, walk, result, context)
 
@@ -244,14 +274,18 @@ async def test_llm_candidate_index_links_an_unknown_surface_form(uow_factory, re
     other = await _user_and_note(uow_factory, body="did my parkrun")
     result = RoboProcessingResult(
         activities=(
-            ExtractedActivity(name="parkrun", surface="parkrun", evidence="parkrun", existing_activity_idx=0),
+            ExtractedActivity(
+                name="parkrun", surface="parkrun", evidence="parkrun", existing_activity_idx=0
+            ),
         ),
         moments=(),
         provider="t",
         model="t",
         prompt_version="t",
     )
-    context = ExtractionContext(created_at=T0, activities=(CandidateActivity(idx=0, name="running"),))
+    context = ExtractionContext(
+        created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
+    )
 
     await _record(uow_factory, recorder, other, result, context)
 
@@ -261,17 +295,26 @@ async def test_llm_candidate_index_links_an_unknown_surface_form(uow_factory, re
     assert "parkrun" in found[0].aliases
 
 
-async def test_merge_moves_occurrences_and_aliases_and_leaves_no_orphans(uow_factory, recorder) -> None:
+async def test_merge_moves_occurrences_and_aliases_and_leaves_no_orphans(
+    uow_factory, recorder
+) -> None:
     note = await _user_and_note(uow_factory, body="ran")
     await _record(uow_factory, recorder, note, _run_result("ran"))
     other = await _user_and_note(uow_factory, body="did a parkrun")
     parkrun = RoboProcessingResult(
         activities=(ExtractedActivity(name="parkrun", surface="a parkrun", evidence="parkrun"),),
         moments=(
-            ExtractedMoment(title="parkrun", summary="parkrun", status=MomentStatus.HAPPENED,
-                            evidence="did a parkrun", activities=("parkrun",)),
+            ExtractedMoment(
+                title="parkrun",
+                summary="parkrun",
+                status=MomentStatus.HAPPENED,
+                evidence="did a parkrun",
+                activities=("parkrun",),
+            ),
         ),
-        provider="t", model="t", prompt_version="t",
+        provider="t",
+        model="t",
+        prompt_version="t",
     )
     await _record(uow_factory, recorder, other, parkrun)
     async with uow_factory() as uow:

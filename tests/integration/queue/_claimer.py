@@ -1,6 +1,7 @@
 """A separate process that claims and completes jobs until the queue is empty; prints its job ids.
 
-Run by test_queue_contract.py: python _claimer.py BACKEND URL SCHEMA_OR_PREFIX WORKER_ID
+Run by test_queue_contract.py: python _claimer.py BACKEND URL SCHEMA_OR_PREFIX WORKER_ID.
+Prints "ready", waits for a line on stdin, then claims; its last line is the JSON list of ids.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ async def main(backend: str, url: str, where: str, worker_id: str) -> None:
     seen: list[str] = []
     empty = 0
     try:
+        await queue.ping()
+        # Start barrier: say ready, then wait for the test's "go" so all claimers overlap.
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         while empty < 3:
             jobs = await queue.claim(worker_id=worker_id, limit=5, lease_ms=60_000)
             if not jobs:

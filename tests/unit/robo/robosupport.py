@@ -51,9 +51,7 @@ def moment(title: str, evidence: str, **fields: Any) -> dict[str, Any]:
         "title": title,
         "summary": fields.pop("summary", title),
         "status": fields.pop("status", "happened"),
-        "time": fields.pop(
-            "time", {"text": None, "start": None, "end": None, "part_of_day": None}
-        ),
+        "time": fields.pop("time", {"text": None, "start": None, "end": None, "part_of_day": None}),
         "people": fields.pop("people", []),
         "place": fields.pop("place", None),
         "emotions": fields.pop("emotions", []),

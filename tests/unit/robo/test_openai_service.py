@@ -8,6 +8,7 @@ from robosupport import (
     NOTE_TIME,
     ScriptedTransport,
     activity,
+    completion_body,
     extraction,
     make_note,
     moment,
@@ -259,9 +260,8 @@ async def test_rate_limit_without_retry_after_is_not_retried_here() -> None:
 
 
 async def test_refusal_is_content_rejected_and_keeps_the_spent_tokens() -> None:
-    transport = ScriptedTransport(lambda request: httpx2.Response(
-        200, json=__import__("robosupport").completion_body(None, refusal="I can't help")
-    ))
+    body = completion_body(None, refusal="I can't help with that")
+    transport = ScriptedTransport(lambda request: httpx2.Response(200, json=body))
 
     with pytest.raises(RoboContentRejected) as caught:
         await service(transport).extract(NOTE, CONTEXT)

@@ -96,8 +96,10 @@ def test_fuzzy_match_ignores_short_names(resolver: ActivityResolver) -> None:
 
 
 def test_ambiguous_alias_creates_nothing_wrong(resolver: ActivityResolver) -> None:
-    known = [KnownActivity(id=1, name="a", aliases=("session",)),
-             KnownActivity(id=2, name="b", aliases=("session",))]
+    known = [
+        KnownActivity(id=1, name="a", aliases=("session",)),
+        KnownActivity(id=2, name="b", aliases=("session",)),
+    ]
 
     resolution = resolver.resolve(name="session", surface="session", known=known)
 
@@ -106,6 +108,8 @@ def test_ambiguous_alias_creates_nothing_wrong(resolver: ActivityResolver) -> No
 
 @pytest.mark.parametrize("hostile", ["", "\x00\x01", "a" * 10_000, "‮evil", "run" * 5000, "🙂" * 50])
 def test_hostile_names_resolve_without_error(resolver: ActivityResolver, hostile: str) -> None:
-    resolution = resolver.resolve(name=hostile, surface=hostile, known=[KnownActivity(1, "running")])
+    resolution = resolver.resolve(
+        name=hostile, surface=hostile, known=[KnownActivity(1, "running")]
+    )
 
     assert len(resolution.name) <= 200

@@ -1,4 +1,4 @@
-"""/v1/activities and /v1/moments: what Robo found in a person's notes, linked into their history."""
+"""/v1/activities and /v1/moments: what Robo found in the notes, linked into a history."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ end
 
 local function job_key(id) return BASE .. 'job:' .. id end
 local function worker_key(wid) return BASE .. 'worker:' .. wid end
-local function worker_jobs_key(wid) return BASE .. 'worker:' .. wid .. ':jobs' end
+local function worker_jobs_key(wid) return BASE .. 'wjobs:' .. wid end
 
 local function idem_key(job)
   local note = redis.call('HGET', job, 'note_id')

@@ -77,3 +77,10 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         Token(text=m.group(), start=m.start(), end=m.end(), keys=lemmas(m.group()))
         for m in _TOKEN.finditer(text, start, stop)
     ]
+
+
+@lru_cache(maxsize=65_536)
+def is_verb(word: str) -> bool:
+    """Whether lemminflect knows the word as a verb form ("went", "showed")."""
+    lower = word.lower()
+    return bool(lower.isalpha() and "VERB" in getAllLemmas(lower))

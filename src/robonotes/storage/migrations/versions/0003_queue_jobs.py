@@ -17,6 +17,8 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+CLAIMABLE = "state IN ('ready', 'delayed')"
+
 
 def upgrade() -> None:
     """Create the queue tables; written out here, never imported from robonotes.queue."""
@@ -44,6 +46,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_queue_jobs_state_available", "queue_jobs", ["state", "available_at_ms"])
     op.create_index("ix_queue_jobs_state_lease", "queue_jobs", ["state", "lease_until_ms"])
+    # Claims scan this in order: ready jobs and due delayed ones, oldest first.
+    op.create_index(
+        "ix_queue_jobs_claimable",
+        "queue_jobs",
+        ["available_at_ms", "id"],
+        postgresql_where=sa.text(CLAIMABLE),
+        sqlite_where=sa.text(CLAIMABLE),
+    )
     op.create_index("ix_queue_jobs_worker", "queue_jobs", ["worker"])
     op.create_table(
         "queue_workers",
@@ -56,6 +66,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop the queue tables."""
     op.drop_table("queue_workers")
+    op.drop_index("ix_queue_jobs_claimable", table_name="queue_jobs")
     op.drop_index("ix_queue_jobs_worker", table_name="queue_jobs")
     op.drop_index("ix_queue_jobs_state_lease", table_name="queue_jobs")
     op.drop_index("ix_queue_jobs_state_available", table_name="queue_jobs")

@@ -1,0 +1,295 @@
+"""The offline pipeline: note text in, moments and activities out, the same every run.
+
+sentences -> tokens (+ typo fixes) -> activity mentions -> clause segments -> modality -> moment
+groups -> people, place, time, amounts, feelings. Work is bounded: at most `MAX_PROCESSED_CHARS`
+characters are read and at most `MAX_MOMENTS` / `MAX_ACTIVITIES` items are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from robonotes.domain.context import ExtractionContext
+from robonotes.domain.results import (
+    ExtractedActivity,
+    ExtractedMoment,
+    MomentStatus,
+    MomentTime,
+)
+from robonotes.robo.offline.activities import ActivityMatcher, Mention
+from robonotes.robo.offline.lexicon import Lexicon
+from robonotes.robo.offline.moments import (
+    MomentDraft,
+    drop_generic,
+    group_sentence,
+    segment_subjects,
+    segment_trigger,
+)
+from robonotes.robo.offline.meals import meal_mentions
+from robonotes.robo.offline.negation import Modality, is_injection, sentence_scope
+from robonotes.robo.offline.people import find_people
+from robonotes.robo.offline.places import find_place
+from robonotes.robo.offline.quantities import find_duration_minutes, find_quantity
+from robonotes.robo.offline.sentences import split_segments, split_sentences
+from robonotes.robo.offline.sentiment import emotions, valence
+from robonotes.robo.offline.text import Token, sanitize, tokenize
+from robonotes.robo.offline.timing import Timing, find_timing, start_of
+
+MAX_MOMENTS = 10
+MAX_ACTIVITIES = 20
+MAX_EVIDENCE_CHARS = 400
+MAX_TITLE_CHARS = 100
+_OBJECT_ACTIVITIES = frozenset(
+    {"reading", "watching a movie", "watching tv", "cooking", "baking", "video games",
+     "board games", "writing", "listening to music", "podcasts"}
+)  # fmt: skip
+_OBJECT_STOPS = frozenset(
+    """a an the my our his her their some this that at in on to with for from of and but then
+    so all after before during while it i me we for about again today tonight yesterday""".split()
+)
+_STATUS = {
+    Modality.HAPPENED: MomentStatus.HAPPENED,
+    Modality.PLANNED: MomentStatus.PLANNED,
+    Modality.HABITUAL: MomentStatus.HABITUAL,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What the pipeline found in one note."""
+
+    activities: tuple[ExtractedActivity, ...]
+    moments: tuple[ExtractedMoment, ...]
+
+
+@dataclass(slots=True)
+class _Built:
+    moment: ExtractedMoment
+    mentions: list[Mention]
+    tokens: Sequence[Token]
+    draft: MomentDraft
+
+
+class OfflineExtractor:
+    """Runs the heuristics over one note; holds only immutable, precompiled state."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.matcher = ActivityMatcher(lexicon)
+
+    def extract(self, text: str, context: ExtractionContext) -> Extraction:
+        """Moments and activities of `text`, written at `context.created_at`."""
+        clean = sanitize(text)
+        base = _local_time(context)
+        built: list[_Built] = []
+        for start, end in split_sentences(clean):
+            tokens = self.matcher.correct_typos(tokenize(clean, start, end))
+            if not tokens:
+                continue
+            if is_injection(clean[start:end]):
+                continue
+            segments = split_segments(tokens)
+            mentions = drop_generic(self.matcher.find_mentions(tokens))
+            mentions = sorted(
+                [*mentions, *meal_mentions(tokens, segments, mentions, self.lexicon)],
+                key=lambda m: m.lo,
+            )
+            scope = sentence_scope(tokens)
+            subjects = segment_subjects(tokens, segments)
+            triggers = [
+                segment_trigger(tokens, s, mentions, scope, subject)
+                for s, subject in zip(segments, subjects, strict=True)
+            ]
+            drafts, loose = group_sentence(tokens, clean, segments, triggers, subjects)
+            opening = _opening_timing(tokens, clean, drafts, base)
+            for index, draft in enumerate(drafts):
+                built.append(self._build(clean, text, tokens, draft, base, opening, index))
+            if loose and built:
+                _add_feelings(built, " ".join(loose))
+            if len(built) >= MAX_MOMENTS * 3:
+                break
+        happened_first = sorted(
+            built, key=lambda b: b.moment.status is not MomentStatus.HAPPENED
+        )[:MAX_MOMENTS]
+        kept = [b for b in built if any(b is k for k in happened_first)]
+        activities = self._activities(clean, text, kept, context)
+        return Extraction(activities=activities, moments=tuple(b.moment for b in kept))
+
+    def _build(
+        self,
+        clean: str,
+        original: str,
+        tokens: Sequence[Token],
+        draft: MomentDraft,
+        base: datetime,
+        opening: Timing | None,
+        index: int,
+    ) -> _Built:
+        span = tokens[draft.lo : draft.hi]
+        start, end = span[0].start, span[-1].end
+        evidence = _evidence(clean, original, start, end)
+        span_text = clean[start:end]
+        timing = find_timing(span_text, base)
+        if timing.part_of_day is None and timing.day is None and opening is not None and index:
+            timing = opening
+        people = tuple(find_people(span))
+        place = find_place(span)
+        title = _title(draft, people, place)
+        moment = ExtractedMoment(
+            title=title,
+            summary=evidence,
+            status=_STATUS[draft.modality],
+            evidence=evidence,
+            time=MomentTime(
+                text=timing.text,
+                start=start_of(timing, base),
+                part_of_day=timing.part_of_day,
+            ),
+            people=people,
+            place=place,
+            emotions=emotions(span_text),
+            valence=valence(span_text),
+            activities=tuple(draft.names),
+        )
+        return _Built(moment=moment, mentions=list(draft.mentions), tokens=tokens, draft=draft)
+
+    def _activities(
+        self,
+        clean: str,
+        original: str,
+        built: Sequence[_Built],
+        context: ExtractionContext,
+    ) -> tuple[ExtractedActivity, ...]:
+        by_name: dict[str, ExtractedActivity] = {}
+        for item in built:
+            if item.moment.status is not MomentStatus.HAPPENED:
+                continue
+            for mention in item.mentions:
+                name = mention.activity.name
+                if name in by_name or len(by_name) >= MAX_ACTIVITIES:
+                    continue
+                by_name[name] = self._activity(clean, original, item, mention, context)
+        return tuple(by_name.values())
+
+    def _activity(
+        self,
+        clean: str,
+        original: str,
+        item: _Built,
+        mention: Mention,
+        context: ExtractionContext,
+    ) -> ExtractedActivity:
+        tokens = item.tokens
+        clause_lo, clause_hi = _clause_around(tokens, mention, item.draft)
+        clause_text = clean[tokens[clause_lo].start : tokens[clause_hi - 1].end]
+        activity = mention.activity
+        return ExtractedActivity(
+            name=activity.name,
+            surface=_evidence(clean, original, tokens[mention.lo].start, tokens[mention.hi - 1].end),
+            evidence=item.moment.evidence,
+            category=activity.category,
+            object=_object(tokens, mention) if activity.name in _OBJECT_ACTIVITIES else None,
+            duration_minutes=find_duration_minutes(clause_text),
+            quantity=find_quantity(clause_text),
+            existing_activity_idx=_candidate_index(activity.name, activity.forms, context),
+        )
+
+
+def _local_time(context: ExtractionContext) -> datetime:
+    created = context.created_at
+    if context.time_zone:
+        try:
+            return created.astimezone(ZoneInfo(context.time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return created
+    return created
+
+
+def _opening_timing(
+    tokens: Sequence[Token], clean: str, drafts: Sequence[MomentDraft], base: datetime
+) -> Timing | None:
+    """A time said before the sentence's first trigger covers its later moments too."""
+    if not drafts:
+        return None
+    first = drafts[0]
+    head = clean[tokens[0].start : tokens[first.lo].end] if first.lo else ""
+    span = clean[tokens[first.lo].start : tokens[first.hi - 1].end]
+    timing = find_timing(head or span, base)
+    if timing.text is None:
+        return None
+    if not head and span.lower().find(timing.text.lower()) > len(span) // 2:
+        return None
+    return timing
+
+
+def _evidence(clean: str, original: str, start: int, end: int) -> str:
+    """A verbatim span of the note (the sanitised text only where the original has surrogates)."""
+    if end - start > MAX_EVIDENCE_CHARS:
+        cut = clean.rfind(" ", start, start + MAX_EVIDENCE_CHARS)
+        end = cut if cut > start else start + MAX_EVIDENCE_CHARS
+    piece = original[start:end]
+    try:
+        piece.encode("utf-8")
+    except UnicodeEncodeError:
+        piece = clean[start:end]
+    return piece.strip()
+
+
+def _title(draft: MomentDraft, people: Sequence[str], place: str | None) -> str:
+    what = " and ".join(draft.names) or (draft.events[0] if draft.events else "moment")
+    title = what[:1].upper() + what[1:]
+    if people:
+        title += " with " + ", ".join(people)
+    if place:
+        title += " at " + place
+    return title[:MAX_TITLE_CHARS]
+
+
+def _clause_around(tokens: Sequence[Token], mention: Mention, draft: MomentDraft) -> tuple[int, int]:
+    """The words of the mention's moment, cut at the next mention of another activity."""
+    lo, hi = draft.lo, draft.hi
+    for other in draft.mentions:
+        if other.lo > mention.lo and other.activity.name != mention.activity.name:
+            hi = min(hi, other.lo)
+        if other.hi <= mention.lo and other.activity.name != mention.activity.name:
+            lo = max(lo, other.hi)
+    return lo, max(hi, mention.hi)
+
+
+def _object(tokens: Sequence[Token], mention: Mention) -> str | None:
+    """What was read, watched or cooked: the words right after the mention ("read Dune")."""
+    words: list[str] = []
+    for token in tokens[mention.hi : mention.hi + 4]:
+        if not token.is_word or token.lower in _OBJECT_STOPS or token.text[:1].isdigit():
+            break
+        if words and not token.is_capitalized and words[-1][:1].isupper():
+            break
+        words.append(token.text)
+    return " ".join(words)[:100] or None
+
+
+def _candidate_index(name: str, forms: Sequence[str], context: ExtractionContext) -> int | None:
+    """The person's existing activity with this name or one of its forms, by candidate index."""
+    keys = {f.casefold() for f in forms} | {name.casefold()}
+    for candidate in context.activities:
+        names = {candidate.name.casefold(), *(a.casefold() for a in candidate.aliases)}
+        if names & keys:
+            return candidate.idx
+    return None
+
+
+def _add_feelings(built: list[_Built], text: str) -> None:
+    """Feelings said apart from any moment ("Felt great.") colour the moment before them."""
+    last = built[-1]
+    found = emotions(text)
+    if not found and valence(text) is None:
+        return
+    moment = last.moment
+    merged = tuple(dict.fromkeys((*moment.emotions, *found)))[:10]
+    score = valence(moment.evidence + ". " + text)
+    from dataclasses import replace
+
+    last.moment = replace(moment, emotions=merged, valence=score)

@@ -1,0 +1,197 @@
+"""Other people present in a clause: names and roles, never the writer.
+
+People are read after social cues ("with", "met", "saw", "called", "for ... and Ana"), before
+"and I", and as the subject of a visit ("Sam came over"). A relation word followed by a name gives
+the name ("my sister Greta" -> Greta); alone it gives the role ("Mom" -> mom, "my friends" ->
+friends).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from robonotes.robo.offline.text import Token, is_known_word
+
+CUE_WORDS = frozenset(
+    """with w met meet meeting saw see seeing visited visit visiting called call calling phoned
+    texted facetimed joined hugged helped thanked invited hosted accompanied beside alongside
+    took showed brought drove walked""".split()
+)
+"""Words after which a person usually follows."""
+SUBJECT_VERBS = frozenset(
+    """came come comes joined join visited dropped stopped popped showed invited called phoned
+    texted picked cooked made took brought taught helped hosted drove met and""".split()
+)
+"""Verbs (and "and", for "Sam and I") after which a leading name is a person present."""
+
+RELATIONS: dict[str, str] = {
+    "mom": "mom", "mum": "mom", "mommy": "mom", "mummy": "mom", "mother": "mom", "ma": "mom",
+    "dad": "dad", "daddy": "dad", "father": "dad", "pa": "dad", "papa": "dad",
+    "parents": "parents", "folks": "parents", "sister": "sister", "sis": "sister",
+    "brother": "brother", "bro": "brother", "siblings": "siblings", "wife": "wife",
+    "husband": "husband", "hubby": "husband", "partner": "partner", "boyfriend": "boyfriend",
+    "girlfriend": "girlfriend", "bf": "boyfriend", "gf": "girlfriend", "fiance": "fiance",
+    "fiancé": "fiance", "fiancee": "fiancee", "fiancée": "fiancee", "son": "son",
+    "daughter": "daughter", "kids": "kids", "kid": "kid", "children": "kids", "child": "kid",
+    "baby": "baby", "toddler": "toddler", "grandma": "grandma", "granny": "grandma",
+    "nan": "grandma", "nana": "grandma", "grandmother": "grandma", "grandpa": "grandpa",
+    "grandad": "grandpa", "granddad": "grandpa", "grandfather": "grandpa",
+    "grandparents": "grandparents", "aunt": "aunt", "auntie": "aunt", "uncle": "uncle",
+    "cousin": "cousin", "cousins": "cousins", "niece": "niece", "nephew": "nephew",
+    "friend": "friend", "friends": "friends", "buddy": "buddy", "buddies": "buddies",
+    "mate": "mate", "mates": "mates", "pal": "pal", "bestie": "bestie", "roommate": "roommate",
+    "roommates": "roommates", "flatmate": "flatmate", "flatmates": "flatmates",
+    "housemate": "housemate", "neighbor": "neighbor", "neighbour": "neighbour",
+    "neighbors": "neighbors", "neighbours": "neighbours", "coworker": "coworker",
+    "coworkers": "coworkers", "co-worker": "coworker", "co-workers": "coworkers",
+    "colleague": "colleague", "colleagues": "colleagues", "boss": "boss", "manager": "manager",
+    "team": "team", "teammates": "teammates", "classmates": "classmates", "coach": "coach",
+    "trainer": "trainer", "teacher": "teacher", "therapist": "therapist", "doctor": "doctor",
+    "family": "family", "in-laws": "in-laws", "stepdad": "stepdad", "stepmom": "stepmom",
+    "group": "group", "crew": "crew", "gang": "gang", "club": "club", "date": "date",
+    "kiddo": "kid", "kiddos": "kids", "twins": "twins", "girls": "girls", "guys": "guys",
+    "boys": "boys", "ladies": "ladies",
+}  # fmt: skip
+_TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof"})
+_SEPARATORS = frozenset({",", "and", "&", "plus", "+", "n"})
+_FAMILY_TITLES = frozenset({"mom", "mum", "dad", "grandma", "grandpa", "nana", "granny", "papa"})
+"""Relation words that are also used as a name ("Mom called")."""
+
+_DETERMINERS = frozenset(
+    "my our his her their the a an some two three four both few several couple of new old".split()
+)
+_WRITER = frozenset({"i", "me", "myself", "we", "us", "ourselves", "i'm", "i've", "i'd"})
+NOT_NAMES = frozenset(
+    """i monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december today tonight tomorrow yesterday
+    morning afternoon evening night the a an it this that then and but so felt feel was is
+    god omg lol ok okay netflix youtube spotify instagram zoom facetime whatsapp google amazon
+    english spanish french german italian chinese japanese christmas easter thanksgiving
+    halloween covid""".split()
+)
+
+
+def is_name(token: Token) -> bool:
+    """A capitalised word that is not a relation, a day, a month or another known non-name."""
+    word = token.lower
+    return (
+        token.is_capitalized
+        and token.text.replace("'", "").replace("’", "").replace("-", "").isalpha()
+        and word not in NOT_NAMES
+        and word not in RELATIONS
+        and len(word) <= 30
+    )
+
+
+def _name_text(token: Token) -> str:
+    text = token.text
+    for suffix in ("'s", "’s"):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _read_person(tokens: Sequence[Token], i: int) -> tuple[str | None, int]:
+    """One person starting at tokens[i]: (name or role, index after it); (None, i) if none."""
+    j = i
+    while j < len(tokens) and tokens[j].lower in _DETERMINERS and j - i < 3:
+        j += 1
+    role: str | None = None
+    if j < len(tokens) and tokens[j].lower in RELATIONS:
+        role = tokens[j].lower
+        j += 1
+    if (
+        j + 2 < len(tokens)
+        and tokens[j].lower in _TITLES
+        and tokens[j + 1].text == "."
+        and is_name(tokens[j + 2])
+    ):
+        return f"{tokens[j].text}. {_name_text(tokens[j + 2])}", j + 3
+    if j < len(tokens) and is_name(tokens[j]):
+        parts = [_name_text(tokens[j])]
+        j += 1
+        while j < len(tokens) and is_name(tokens[j]) and len(parts) < 3:
+            parts.append(_name_text(tokens[j]))
+            j += 1
+        return " ".join(parts), j
+    if role is not None:
+        return role, j
+    return None, i
+
+
+def _read_list(tokens: Sequence[Token], i: int) -> list[str]:
+    """People at tokens[i:], separated by commas, "and", "&" or "plus"."""
+    people: list[str] = []
+    while i < len(tokens):
+        word = tokens[i].lower
+        if word in _WRITER:
+            i += 1
+        else:
+            person, after = _read_person(tokens, i)
+            if person is None:
+                break
+            people.append(person)
+            i = after
+        if i < len(tokens) and tokens[i].lower in _SEPARATORS:
+            i += 1
+            continue
+        break
+    return people
+
+
+def find_people(tokens: Sequence[Token]) -> list[str]:
+    """Distinct people present in the tokens, in order of first mention."""
+    found: list[str] = []
+    for i, token in enumerate(tokens):
+        word = token.lower
+        if word in CUE_WORDS or (word == "for" and _followed_by_people(tokens, i + 1)):
+            start = i + 2 if i + 1 < len(tokens) and tokens[i + 1].text == "/" else i + 1
+            found.extend(_read_list(tokens, start))
+        elif word in _WRITER and i + 1 < len(tokens) and tokens[i + 1].lower in _SEPARATORS:
+            found.extend(_read_list(tokens, i))
+        elif (word == "my" or word == "our") and i + 1 < len(tokens):
+            person, after = _read_person(tokens, i)
+            if person is not None and after < len(tokens) and tokens[after].lower in SUBJECT_VERBS:
+                found.append(person)
+        elif (
+            (is_name(token) and not is_known_word(word)) or word in _FAMILY_TITLES
+        ) and _starts_clause(tokens, i):
+            people = _read_list(tokens, i)
+            end = i + 1
+            while end < len(tokens) and tokens[end].lower not in SUBJECT_VERBS and end - i < 8:
+                end += 1
+            if people and end < len(tokens) and tokens[end].lower in SUBJECT_VERBS:
+                if tokens[end].lower != "and" or _writer_follows(tokens, end + 1):
+                    found.extend(people)
+    return _distinct(found)
+
+
+def _followed_by_people(tokens: Sequence[Token], i: int) -> bool:
+    """"for me and Ana", "for my sister": "for" is followed by people, not "for an hour"."""
+    people = _read_list(tokens, i)
+    return bool(people) and not any(p.lower() in NOT_NAMES for p in people)
+
+
+def starts_with_person(tokens: Sequence[Token]) -> bool:
+    """Whether the words open with a person ("his girlfriend Inès", "Hana"): a list goes on."""
+    person, _ = _read_person(tokens, 0)
+    return person is not None and (tokens[0].lower in RELATIONS or is_name(tokens[0]) or tokens[0].lower in _DETERMINERS)
+
+
+def _starts_clause(tokens: Sequence[Token], i: int) -> bool:
+    return i == 0 or not tokens[i - 1].is_word or tokens[i - 1].lower in {"and", "then", "so"}
+
+
+def _writer_follows(tokens: Sequence[Token], i: int) -> bool:
+    return i < len(tokens) and tokens[i].lower in _WRITER
+
+
+def _distinct(people: list[str]) -> list[str]:
+    seen: set[str] = set()
+    result: list[str] = []
+    for person in people:
+        key = person.casefold()
+        if key not in seen:
+            seen.add(key)
+            result.append(person if person[:1].isupper() else person.lower())
+    return result
