@@ -14,11 +14,16 @@ from fastapi import APIRouter, FastAPI
 
 from robonotes.api.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from robonotes.api.problems import install_problem_handlers
-from robonotes.api.routes import health, notes
+from robonotes.api.routes import entities, health, notes
 from robonotes.bootstrap import Container
 from robonotes.config import Settings
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, notes.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    notes.router,
+    entities.activities_router,
+    entities.moments_router,
+)
 """Every router the app serves; a new endpoint module (e.g. /metrics) adds its router here."""
 
 

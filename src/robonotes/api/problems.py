@@ -22,6 +22,7 @@ from starlette.routing import Match
 
 from robonotes.domain.exceptions import (
     DomainError,
+    EntityNotFound,
     NoteNotFound,
     NoteValidationError,
     QueueUnavailable,
@@ -47,7 +48,7 @@ _SLUG_BY_STATUS = {
     503: "service-unavailable",
 }
 
-STORAGE_DOWN_ERRORS: tuple[type[BaseException], ...] = (
+STORAGE_DOWN_ERRORS: tuple[type[Exception], ...] = (
     StorageError,
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
@@ -238,6 +239,12 @@ async def _on_note_not_found(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=404, detail=str(exc), slug="note-not-found")
 
 
+async def _on_entity_not_found(request: Request, exc: Exception) -> JSONResponse:
+    # Someone else's activity or moment answers exactly like a missing one.
+    assert isinstance(exc, EntityNotFound)
+    return problem_response(request, status=404, detail=str(exc), slug="not-found")
+
+
 async def _on_note_invalid(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, status=422, detail=str(exc))
 
@@ -276,6 +283,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(NoteNotFound, _on_note_not_found)
+    app.add_exception_handler(EntityNotFound, _on_entity_not_found)
     app.add_exception_handler(NoteValidationError, _on_note_invalid)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(QueueUnavailable, _on_queue_down)

@@ -27,6 +27,8 @@ from robonotes.domain.notes import NoteData, User
 
 DEMO_DIR = DEFAULT_DATA_DIR / "demo"
 DEMO_DB_NAME = "robonotes.db"
+DEMO_FILES = "robonotes"
+"""Files in the demo directory whose names start so are the demo's own (db, -wal, -shm, logs)."""
 DEMO_USERS = ("ana", "ben")
 
 
@@ -36,9 +38,11 @@ def sample_journal() -> Path:
 
 
 def reset_directory(directory: Path) -> None:
-    """Delete and recreate the demo directory; refuse one holding anything but a demo database."""
+    """Delete and recreate the demo directory; refuse one holding files the demo did not make."""
     if directory.exists():
-        strangers = [p.name for p in directory.iterdir() if not p.name.startswith(DEMO_DB_NAME)]
+        if not directory.is_dir():
+            fail(f"{directory} is not a directory")
+        strangers = [p.name for p in directory.iterdir() if not p.name.startswith(DEMO_FILES)]
         if strangers:
             fail(f"{directory} holds files the demo did not make ({', '.join(strangers[:3])})")
         shutil.rmtree(directory)

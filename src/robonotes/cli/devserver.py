@@ -21,6 +21,9 @@ def devserver(
     obey_injections: bool = typer.Option(
         False, "--obey-injections", help="Follow instructions found outside the note block."
     ),
+    extractor: str = typer.Option(
+        "auto", "--extractor", help="auto (offline extractor when installed) or heuristic (fast)."
+    ),
     reasoning_tokens: int = typer.Option(0, "--reasoning-tokens", min=0),
     limit_requests: int = typer.Option(10_000, "--limit-requests", min=1, help="Per minute."),
     limit_tokens: int = typer.Option(10_000_000, "--limit-tokens", min=1, help="Per minute."),
@@ -32,6 +35,8 @@ def devserver(
     from robonotes.devserver.control import serve
     from robonotes.devserver.faults import FaultPlan
 
+    if extractor not in ("auto", "heuristic"):
+        raise typer.BadParameter("use auto or heuristic", param_hint="--extractor")
     plan = FaultPlan(
         latency_ms=latency_ms,
         latency_jitter_ms=latency_jitter_ms,
@@ -41,6 +46,7 @@ def devserver(
         fail_next=fail_next,
         retry_after_s=retry_after_s,
         obey_injections=obey_injections,
+        extractor="heuristic" if extractor == "heuristic" else "auto",
         reasoning_tokens=reasoning_tokens,
         limit_requests=limit_requests,
         limit_tokens=limit_tokens,

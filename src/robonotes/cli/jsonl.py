@@ -87,7 +87,7 @@ def _created_at(data: dict[str, object]) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise LineError("'created_at' is not an ISO 8601 date-time") from None
-    # A time without an offset is read as UTC (documented in the README).
+    # A time without an offset is read as UTC: the file cannot tell us its zone.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

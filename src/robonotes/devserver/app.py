@@ -385,7 +385,11 @@ async def _answer(
     if fault is Fault.INVALID_JSON:
         return "Sure! Here are the activities: running, reading.", None, "stop"
     read = read_prompt(messages, state.delimiters)
-    answer = await extract(read, obey_injections=state.plan.obey_injections)
+    answer = await extract(
+        read,
+        obey_injections=state.plan.obey_injections,
+        use_offline=state.plan.extractor == "auto",
+    )
     schema = _requested_schema(body)
     if schema is not None:
         answer = conform(answer, schema)

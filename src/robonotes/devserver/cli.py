@@ -26,6 +26,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-next", type=int, default=0, help="answer the next N requests with 5xx")
     p.add_argument("--retry-after-s", type=float, default=1.0)
     p.add_argument("--obey-injections", action="store_true")
+    p.add_argument("--extractor", choices=["auto", "heuristic"], default="auto")
     p.add_argument("--reasoning-tokens", type=int, default=0)
     p.add_argument("--limit-requests", type=int, default=10_000, help="per minute")
     p.add_argument("--limit-tokens", type=int, default=10_000_000, help="per minute")
@@ -45,6 +46,7 @@ def plan_from_args(args: argparse.Namespace) -> FaultPlan:
         fail_next=args.fail_next,
         retry_after_s=args.retry_after_s,
         obey_injections=args.obey_injections,
+        extractor=args.extractor,
         reasoning_tokens=args.reasoning_tokens,
         limit_requests=args.limit_requests,
         limit_tokens=args.limit_tokens,

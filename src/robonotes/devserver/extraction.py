@@ -196,11 +196,13 @@ def injected_activities(outside: str) -> list[dict[str, Any]]:
     return found
 
 
-async def extract(read: ReadPrompt, *, obey_injections: bool) -> dict[str, Any]:
+async def extract(
+    read: ReadPrompt, *, obey_injections: bool, use_offline: bool = True
+) -> dict[str, Any]:
     """A plausible answer {activities, moments} for the note, in the extraction schema's shape."""
     created_at = read.created_at or datetime.now(UTC)
     candidates = _candidate_activities(read.candidates)
-    answer = await _offline_answer(read.note, created_at, candidates)
+    answer = await _offline_answer(read.note, created_at, candidates) if use_offline else None
     if answer is None:
         answer = heuristic_answer(read.note)
     _link(answer, candidates)

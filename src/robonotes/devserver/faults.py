@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +63,10 @@ class FaultPlan(BaseModel):
     retry_after_s: float = Field(default=1.0, ge=0, le=86_400)
     hang_s: float = Field(default=600.0, gt=0, le=86_400)
     obey_injections: bool = False
+    extractor: Literal["auto", "heuristic"] = Field(
+        default="auto",
+        description="auto: the offline extractor when installed; heuristic: keywords only (fast)",
+    )
     reasoning_tokens: int = Field(default=0, ge=0)
     limit_requests: int = Field(default=10_000, gt=0, description="per minute, for x-ratelimit-*")
     limit_tokens: int = Field(default=10_000_000, gt=0, description="per minute, for x-ratelimit-*")

@@ -29,7 +29,7 @@ from robonotes.domain.jobs import (
     JobState,
     QueueStats,
 )
-from robonotes.queue.ids import check_worker_id, new_job_id, new_token
+from robonotes.queue.ids import check_claim, check_worker_id, new_job_id, new_token
 from robonotes.queue.keys import DEFAULT_QUEUE_NAME, QueueKeys
 from robonotes.queue.redis_pool import BLOCK_MAX_S, RedisClients, translated_errors
 from robonotes.queue.redis_pool import ping as ping_redis
@@ -65,9 +65,24 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+class CorruptJobError(QueueError):
+    """A job hash that cannot be read back (foreign writes, manual edits)."""
+
+
 def _job_of(job_id: str, fields: dict[str, str]) -> Job:
+    """Parse a job hash; CorruptJobError when it does not hold a valid job."""
+    try:
+        return _parse_job(job_id, fields)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CorruptJobError(f"job {job_id} is corrupt: {type(exc).__name__}: {exc}") from exc
+
+
+def _parse_job(job_id: str, fields: dict[str, str]) -> Job:
     payload = json.loads(fields.get("payload") or "{}")
-    raw_errors = json.loads(fields.get("errors") or "[]")
+    try:
+        raw_errors = json.loads(fields.get("errors") or "[]")
+    except ValueError:
+        raw_errors = []
     # cjson encodes an empty table as {}, so anything but a list means "no errors".
     errors = raw_errors if isinstance(raw_errors, list) else []
     state = fields.get("state") or JobState.READY.value
@@ -153,13 +168,29 @@ class RedisQueue:
     async def claim(self, *, worker_id: str, limit: int, lease_ms: int) -> list[Job]:
         """Lease up to `limit` ready jobs, each with a new token and attempts + 1."""
         check_worker_id(worker_id)
+        limit = check_claim(limit=limit, lease_ms=lease_ms)
         if limit <= 0:
             return []
         entries = await self._call("claim", worker_id, int(limit), int(lease_ms), new_token())
-        return [_job_of(str(entry[0]), _pairs(entry[1:])) for entry in entries]
+        jobs: list[Job] = []
+        for entry in entries:
+            job_id, fields = str(entry[0]), _pairs(entry[1:])
+            try:
+                jobs.append(_job_of(job_id, fields))
+            except CorruptJobError as exc:
+                # Nobody can run it; the DLQ keeps it visible for `dlq purge`.
+                await self.fail(
+                    job_id,
+                    token=fields.get("token", ""),
+                    kind=FailKind.DEAD,
+                    error_class=type(exc).__name__,
+                    message=str(exc),
+                )
+        return jobs
 
     async def heartbeat(self, *, worker_id: str, lease_ms: int) -> int:
         """Extend all the worker's leases and its liveness key; return how many leases."""
+        check_claim(limit=0, lease_ms=lease_ms)
         return int(await self._call("heartbeat", check_worker_id(worker_id), int(lease_ms)))
 
     async def complete(self, job_id: str, *, token: str) -> bool:
@@ -235,7 +266,7 @@ class RedisQueue:
 
     # --- reads ------------------------------------------------------------------------
     async def get_job(self, job_id: str) -> Job | None:
-        """The job, or None once completed or purged."""
+        """The job, or None once completed or purged; CorruptJobError when unreadable."""
         async with translated_errors("get_job"):
             fields = await self._redis.hgetall(self.keys.job(job_id))
         return _job_of(job_id, {str(k): str(v) for k, v in fields.items()}) if fields else None
@@ -250,11 +281,13 @@ class RedisQueue:
                 for job_id in ids:
                     pipe.hgetall(self.keys.job(job_id))
                 rows = await pipe.execute()
-        return [
-            _job_of(job_id, {str(k): str(v) for k, v in fields.items()})
-            for job_id, fields in zip(ids, rows, strict=True)
-            if fields
-        ]
+        jobs: list[Job] = []
+        for job_id, fields in zip(ids, rows, strict=True):
+            try:
+                jobs.append(_job_of(job_id, {str(k): str(v) for k, v in fields.items()}))
+            except CorruptJobError:
+                continue  # counted in stats().dead and removed by purge_dead; nothing to show
+        return jobs
 
     async def has_job(self, payload: JobPayload) -> bool:
         """Whether a live job (ready, delayed, leased or dead) exists for this note version."""
@@ -317,4 +350,4 @@ class RedisQueue:
         await self._clients.aclose()
 
 
-__all__ = ["RedisQueue", "load_script_source"]
+__all__ = ["CorruptJobError", "RedisQueue", "load_script_source"]

@@ -32,7 +32,7 @@ from robonotes.domain.jobs import (
     JobState,
     QueueStats,
 )
-from robonotes.queue.ids import check_worker_id, new_job_id, new_token
+from robonotes.queue.ids import check_claim, check_worker_id, new_job_id, new_token
 from robonotes.queue.sql_tables import queue_jobs, queue_workers
 
 MAX_ERRORS_KEPT = 50
@@ -183,6 +183,7 @@ class SqlQueue:
     async def claim(self, *, worker_id: str, limit: int, lease_ms: int) -> list[Job]:
         """Lease up to `limit` ready jobs (oldest first), each with a new token and attempts + 1."""
         check_worker_id(worker_id)
+        limit = check_claim(limit=limit, lease_ms=lease_ms)
         if limit <= 0:
             return []
         now = self._now_ms()
@@ -222,6 +223,7 @@ class SqlQueue:
     async def heartbeat(self, *, worker_id: str, lease_ms: int) -> int:
         """Extend every lease the worker holds and mark the worker alive for `lease_ms`."""
         check_worker_id(worker_id)
+        check_claim(limit=0, lease_ms=lease_ms)
         now = self._now_ms()
 
         async def tx(conn: AsyncConnection) -> int:
@@ -273,6 +275,7 @@ class SqlQueue:
         delay_ms: int = 0,
     ) -> FailOutcome:
         """Record the error; RETRY/DEFER go to delayed (DEFER costs no attempt), DEAD to the DLQ."""
+        kind = FailKind(kind)
         now = self._now_ms()
 
         async def tx(conn: AsyncConnection) -> FailOutcome:

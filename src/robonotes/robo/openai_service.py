@@ -91,19 +91,24 @@ class _AttemptError(Exception):
         self.headers = headers
 
 
+def _count(value: object) -> int:
+    """A token count from a possibly lying server: a non-negative int, else 0."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return max(0, value)
+
+
 def _usage(completion: ChatCompletion | None) -> TokenUsage:
-    usage = completion.usage if completion is not None else None
+    usage = getattr(completion, "usage", None) if completion is not None else None
     if usage is None:
         return TokenUsage()
-    prompt_details = usage.prompt_tokens_details
-    completion_details = usage.completion_tokens_details
+    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    completion_details = getattr(usage, "completion_tokens_details", None)
     return TokenUsage(
-        prompt_tokens=max(0, usage.prompt_tokens or 0),
-        cached_tokens=max(0, (prompt_details.cached_tokens or 0) if prompt_details else 0),
-        completion_tokens=max(0, usage.completion_tokens or 0),
-        reasoning_tokens=max(
-            0, (completion_details.reasoning_tokens or 0) if completion_details else 0
-        ),
+        prompt_tokens=_count(getattr(usage, "prompt_tokens", 0)),
+        cached_tokens=_count(getattr(prompt_details, "cached_tokens", 0)),
+        completion_tokens=_count(getattr(usage, "completion_tokens", 0)),
+        reasoning_tokens=_count(getattr(completion_details, "reasoning_tokens", 0)),
     )
 
 
@@ -114,8 +119,8 @@ def _readable(completion: object) -> ChatCompletion | None:
     choices = completion.choices
     if not isinstance(choices, list) or not choices:
         return None
-    choice = choices[0]
-    if getattr(choice, "message", None) is None:
+    message = getattr(choices[0], "message", None)
+    if message is None or isinstance(message, str | int | float | list | dict):
         return None
     return completion
 
@@ -216,6 +221,7 @@ class OpenAIService:
                 "started_at": call_started_at,
                 "request_id": reply.request_id,
             }
+            content: str | None = None
             try:
                 content = self._content(reply.completion)
                 parsed = parse_extraction(content)
@@ -273,17 +279,23 @@ class OpenAIService:
         """The reply's text; raises the tree's error for refusals, filters and truncation."""
         if completion is None:
             raise InvalidStructureError("the HTTP body was not a chat completion")
+        # The SDK builds responses leniently (no validation), so every field is checked here.
         choice = completion.choices[0]
-        message = choice.message
-        if message.refusal:
-            raise RoboContentRejected(f"the model refused: {message.refusal[:200]}")
-        if choice.finish_reason == "content_filter":
+        message = getattr(choice, "message", None)
+        refusal = getattr(message, "refusal", None)
+        content = getattr(message, "content", None)
+        finish_reason = getattr(choice, "finish_reason", None)
+        if refusal:
+            raise RoboContentRejected(f"the model refused: {str(refusal)[:200]}")
+        if finish_reason == "content_filter":
             raise RoboContentRejected("the provider's content filter stopped the reply")
-        if choice.finish_reason == "length":
+        if finish_reason == "length":
             raise RoboOutputTruncated(
                 f"the reply hit the output cap of {self._max_output_tokens} tokens"
             )
-        return message.content
+        if content is not None and not isinstance(content, str):
+            raise InvalidStructureError("the message content was not text")
+        return content
 
     async def _exchange(self, messages: list[dict[str, str]]) -> _Reply:
         """One HTTP attempt under the rate limiter; raises _AttemptError with the mapped error."""
@@ -323,8 +335,10 @@ class OpenAIService:
                 spent_tokens = usage.total_tokens
             else:
                 # Servers that report no usage: settle with an estimate, not with zero.
-                content = completion.choices[0].message.content if completion else None
-                spent_tokens = estimate_prompt_tokens(messages) + estimate_tokens(content or "")
+                message = getattr(completion.choices[0], "message", None) if completion else None
+                content = getattr(message, "content", None)
+                text = content if isinstance(content, str) else ""
+                spent_tokens = estimate_prompt_tokens(messages) + estimate_tokens(text)
             await self._observe(headers)
             return _Reply(completion=completion, headers=headers, request_id=request_id)
         finally:

@@ -26,6 +26,7 @@ from typing import Any
 
 from robonotes.domain.context import ExtractionContext
 from robonotes.robo.schema import strict_json_schema
+from robonotes.robo.validation import clean
 
 PROMPT_VERSION = "extract-v1"
 """Bump on any change to instructions, schema or examples; every result names its prompt."""
@@ -49,7 +50,6 @@ _BRACKET_RUN = re.compile(
 )
 _BARE_TOKEN = re.compile(r"(?:end[\s_\-]*)?untrusted[\s_\-]*(?:note|candidates)s?", re.IGNORECASE)
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}")
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 INSTRUCTIONS = f"""\
 You are Robo, the extraction engine of a journaling app. You read ONE note a person wrote and \
@@ -163,11 +163,12 @@ _EXAMPLE_CANDIDATES = {"activities": [{"idx": 0, "name": "reading"}], "moments":
 def neutralize(text: str) -> str:
     """Rewrite every delimiter-like sequence in untrusted text so it cannot end its data block.
 
-    NFKC first (full-width letters and brackets become ASCII) and invisible format characters
-    out (a zero-width space inside a token must not hide it); `robo.validation.fold` does the
-    same, so evidence quoted from the neutralized text still matches the original note.
+    NFKC first (full-width letters and brackets become ASCII); invisible format characters (a
+    zero-width space inside a token must not hide it), control characters and lone surrogates
+    (which cannot even be sent as UTF-8) out. `robo.validation.fold` does the same, so evidence
+    quoted from the neutralized text still matches the original note.
     """
-    folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    folded = clean(unicodedata.normalize("NFKC", clean(text)))
     return _BRACKET_RUN.sub(NEUTRALIZED, _BARE_TOKEN.sub(NEUTRALIZED, folded))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from robonotes.domain.entities import ActivitySummary, Occurrence
@@ -52,6 +53,12 @@ class ActivityService:
             summaries = await uow.activities.summaries(user_id=user_id, activity_id=activity.id)
             occurrences = await uow.activities.occurrences(activity.id, limit=MAX_OCCURRENCES)
         return ActivityDetail(summary=summaries[0], occurrences=occurrences)
+
+    async def for_note(self, *, user_id: int, note_id: int) -> builtins.list[Occurrence]:
+        """The note's occurrences with their activity names; NoteNotFound when not the user's."""
+        async with self._uow_factory() as uow:
+            await uow.notes.get(note_id, user_id=user_id)
+            return await uow.activities.occurrences_for_note(note_id)
 
     async def merge(self, *, user_id: int, source_id: int, target_id: int) -> ActivityDetail:
         """Fold `source_id` into `target_id`: occurrences and aliases move, the source goes."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from robonotes.domain.entities import Moment, MomentFilter
 from robonotes.services.ports import UnitOfWorkFactory
 
@@ -35,3 +37,9 @@ class MomentService:
         """The person's moment; EntityNotFound when missing or someone else's."""
         async with self._uow_factory() as uow:
             return await uow.moments.get(moment_id, user_id=user_id)
+
+    async def for_note(self, *, user_id: int, note_id: int) -> builtins.list[Moment]:
+        """The moments the note tells of; NoteNotFound when the note is not the user's."""
+        async with self._uow_factory() as uow:
+            await uow.notes.get(note_id, user_id=user_id)
+            return await uow.moments.for_note(note_id)

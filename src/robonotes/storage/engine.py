@@ -7,7 +7,10 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from robonotes.domain.exceptions import StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 PG_POOL_SIZE = 10
@@ -29,8 +32,34 @@ def sqlite_file(url: str | URL) -> Path | None:
     return Path(database)
 
 
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def normalise_url(url: str) -> str:
+    """The URL with its async driver: `postgresql://` gets asyncpg, `sqlite://` aiosqlite.
+
+    StorageError for anything else; the message never repeats the URL, which may hold a
+    password.
+    """
+    try:
+        parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    except ArgumentError:
+        raise StorageError(
+            "the database URL cannot be parsed; use sqlite+aiosqlite:///path/to/file.db"
+            " or postgresql+asyncpg://user@host/db"
+        ) from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    wanted = ASYNC_DRIVERS.get(backend)
+    if wanted is None:
+        raise StorageError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    if parsed.drivername not in (backend, wanted):
+        raise StorageError(f"unsupported driver {driver!r} for {backend}: use {wanted}")
+    return parsed.set(drivername=wanted).render_as_string(hide_password=False)
+
+
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     """Build the async engine for `url`; `schema` sets PostgreSQL's search_path."""
+    url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url)
     return _postgres_engine(url, schema=schema)
@@ -40,7 +69,7 @@ def _sqlite_engine(url: str) -> AsyncEngine:
     path = sqlite_file(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=2, max_overflow=0)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

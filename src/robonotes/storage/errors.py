@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,7 +22,9 @@ def storage_error(exc: BaseException) -> StorageError:
     return StorageError(f"database error: {type(original).__name__}: {detail}"[:500])
 
 
-def translate_errors(function: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def translate_errors(
+    function: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
     """Decorate a repository coroutine so no SQLAlchemy, driver or socket error escapes it."""
 
     @functools.wraps(function)

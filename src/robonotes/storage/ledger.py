@@ -6,6 +6,7 @@ that were spent are recorded at once, whatever happens to the extraction's own t
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
@@ -116,7 +117,7 @@ class SqlAlchemyRoboCallLedger:
     @translate_errors
     async def list(
         self, *, note_id: int | None = None, user_id: int | None = None, limit: int = 1000
-    ) -> list[RoboCall]:
+    ) -> builtins.list[RoboCall]:
         """Rows in the order they were written, optionally for one note or one user."""
         query = sa.select(robo_calls).order_by(robo_calls.c.id).limit(limit)
         if note_id is not None:

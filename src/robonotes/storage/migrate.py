@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from robonotes.domain.exceptions import StorageError
 from robonotes.storage.engine import create_engine
@@ -43,12 +44,11 @@ def upgrade_database(url: str, *, schema: str | None = None, revision: str = "he
     """Bring the database at `url` up to `revision` (default: the newest)."""
     try:
         _off_the_loop(command.upgrade, alembic_config(url, schema=schema), revision)
-    except OSError as exc:
-        raise StorageError(f"cannot migrate the database: {exc}") from exc
-    except Exception as exc:
-        if type(exc).__module__.startswith(("sqlalchemy", "asyncpg", "sqlite3", "aiosqlite")):
-            raise StorageError(f"cannot migrate the database: {type(exc).__name__}: {exc}") from exc
-        raise
+    except (SQLAlchemyError, OSError) as exc:
+        original = getattr(exc, "orig", None) or exc
+        raise StorageError(
+            f"cannot migrate the database: {type(original).__name__}: {original}"
+        ) from exc
 
 
 def downgrade_database(url: str, *, schema: str | None = None, revision: str = "base") -> None:

@@ -11,6 +11,13 @@ from typing import Self
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from robonotes.services.ports import (
+    ActivityRepository,
+    MomentRepository,
+    NoteRepository,
+    StatusRepository,
+    UserRepository,
+)
 from robonotes.storage.errors import storage_error
 from robonotes.storage.repositories import (
     SqlAlchemyNoteRepository,
@@ -28,11 +35,12 @@ class SqlAlchemyUnitOfWork:
     work that has committed and is still open holds nothing.
     """
 
-    users: SqlAlchemyUserRepository
-    notes: SqlAlchemyNoteRepository
-    statuses: SqlAlchemyStatusRepository
-    activities: SqlAlchemyActivityRepository
-    moments: SqlAlchemyMomentRepository
+    # Typed by port: Protocol attributes are mutable, so mypy wants the exact port types.
+    users: UserRepository
+    notes: NoteRepository
+    statuses: StatusRepository
+    activities: ActivityRepository
+    moments: MomentRepository
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

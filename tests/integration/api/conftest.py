@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,13 +14,22 @@ from robonotes.api.app import create_app
 from robonotes.bootstrap import Container
 
 
-@pytest.fixture
-def migrated_sqlite_url(sqlite_url: str) -> str:
-    """A SQLite database of this test's own, migrated to head."""
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head; each test copies it instead of migrating again."""
     from robonotes.storage.migrate import upgrade_database
 
-    upgrade_database(sqlite_url)
-    return sqlite_url
+    path = tmp_path_factory.mktemp("api-template") / "template.db"
+    upgrade_database(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite_url(_migrated_template: Path, tmp_path: Path) -> str:
+    """A SQLite database of this test's own, migrated to head (a copy of the template)."""
+    path = tmp_path / "robonotes.db"
+    shutil.copyfile(_migrated_template, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

@@ -67,6 +67,17 @@ async def test_ok_answer_is_a_schema_valid_extraction_of_the_note(
     assert local_openai.stats()["outcomes"] == {"ok": 1}
 
 
+async def test_heuristic_extractor_mode_still_answers_plausibly(
+    client: AsyncOpenAI, local_openai: LocalOpenAI
+) -> None:
+    local_openai.set_faults(extractor="heuristic")
+
+    content = (await ask(client)).parse().choices[0].message.content
+
+    extraction = ExtractionOut.model_validate_json(content)
+    assert [activity.name for activity in extraction.activities] == ["running", "reading"]
+
+
 async def test_every_answer_carries_usage_request_id_and_rate_limit_headers(
     client: AsyncOpenAI,
 ) -> None:

@@ -548,3 +548,23 @@ async def test_hostile_worker_ids_are_refused(queue: Any, worker_id: str) -> Non
     with pytest.raises(ValueError, match="worker id"):
         await queue.heartbeat(worker_id=worker_id, lease_ms=LONG_LEASE_MS)
     assert (await queue.stats()).ready == 1
+
+
+@pytest.mark.parametrize("lease_ms", [0, -1])
+async def test_a_lease_that_is_not_positive_is_refused(queue: Any, lease_ms: int) -> None:
+    await queue.enqueue(payload())
+
+    with pytest.raises(ValueError, match="lease_ms"):
+        await queue.claim(worker_id="w1", limit=1, lease_ms=lease_ms)
+    with pytest.raises(ValueError, match="lease_ms"):
+        await queue.heartbeat(worker_id="w1", lease_ms=lease_ms)
+    assert (await queue.stats()).ready == 1
+
+
+async def test_fail_accepts_the_kind_as_its_string_value(queue: Any) -> None:
+    await queue.enqueue(payload())
+    job = await claim_one(queue)
+
+    outcome = await queue.fail(job.id, token=job.token, kind="dead", error_class="E", message="m")
+
+    assert outcome is FailOutcome.DEAD_LETTERED

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import shutil
+import socket
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from robonotes.domain.exceptions import RoboUnavailable
 from robonotes.robo.rate_limit import (
@@ -216,7 +221,10 @@ _HAMMER = textwrap.dedent(
         client = aioredis.Redis.from_url(url)
         limiter = RedisRateLimiter(client, prefix=prefix, rpm=rpm, tpm=tpm, window_s=window_s)
         await client.rpush(prefix + ":ready", os.getpid())
-        await client.blpop([prefix + ":go"], timeout=60)
+        # short blocking pops: redis-py's default socket timeout (5 s) would cut a long one
+        for _ in range(120):
+            if await client.blpop([prefix + ":go"], timeout=0.5):
+                break
         rngs = [random.Random(seed * 10 + i) for i in range(2)]
         await asyncio.gather(*(task(limiter, client, rng) for rng in rngs))
         await client.aclose()
@@ -239,8 +247,13 @@ async def test_four_processes_never_exceed_the_limits_over_any_window(
         for seed in range(processes)
     ]
     try:
-        for _ in range(processes):
-            assert await redis_client.blpop([f"{redis_prefix}:ready"], timeout=60) is not None
+        ready = 0
+        for _ in range(240):  # up to 120 s for the children to start on a loaded machine
+            if ready == processes:
+                break
+            if await redis_client.blpop([f"{redis_prefix}:ready"], timeout=0.5):
+                ready += 1
+        assert ready == processes
         await redis_client.rpush(f"{redis_prefix}:go", *["go"] * processes)
         codes = [await asyncio.wait_for(child.wait(), timeout=60) for child in children]
     finally:
@@ -259,3 +272,103 @@ async def test_four_processes_never_exceed_the_limits_over_any_window(
     # 24 calls at 8 per window cannot fit in fewer than 3 windows: the limiter made callers wait
     span_ms = max(at for at, _ in pairs) - min(at for at, _ in pairs)
     assert span_ms >= (len(pairs) // rpm - 1) * window_s * 1000
+
+
+@pytest.fixture
+async def private_redis(tmp_path: Path) -> AsyncIterator[tuple[str, Callable[[], Awaitable[None]]]]:
+    """A throwaway redis-server of this test's own (it may be flushed and killed), and a restart."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("SKIPPED LOUDLY: no redis-server binary to start a private Redis")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    argv += ["--dir", str(tmp_path)]
+    processes: list[asyncio.subprocess.Process] = []
+
+    async def start() -> None:
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+            )
+        )
+        probe = aioredis.Redis(port=port, socket_connect_timeout=0.2)
+        try:
+            for _ in range(100):
+                try:
+                    await probe.ping()
+                    return
+                except RedisError:
+                    await asyncio.sleep(0.05)
+            raise TimeoutError("private redis-server did not start")
+        finally:
+            await probe.aclose()
+
+    async def restart() -> None:
+        await stop()
+        await start()
+
+    async def stop() -> None:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    await start()
+    yield f"redis://127.0.0.1:{port}/0", restart
+    await stop()
+
+
+async def test_scripts_reload_after_a_flush_and_the_limiter_survives_a_redis_restart(
+    private_redis: tuple[str, Callable[[], Awaitable[None]]],
+) -> None:
+    url, restart = private_redis
+    client = aioredis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.3)
+    limiter = RedisRateLimiter(client, prefix="rl", rpm=10, tpm=1000)
+    try:
+        await limiter.acquire(tokens=1)
+        await client.script_flush()
+        after_flush = await limiter.acquire(tokens=2)
+        await restart()  # a restarted Redis has no scripts and no data
+        await client.connection_pool.disconnect()
+        after_restart = await limiter.acquire(tokens=3)
+        usage = await limiter.usage()
+    finally:
+        await client.aclose()
+
+    assert after_flush.tokens == 2
+    assert after_restart.tokens == 3
+    assert usage == (1, 3)
+
+
+async def test_a_redis_that_dies_mid_run_raises_rate_limiter_unavailable(
+    private_redis: tuple[str, Callable[[], Awaitable[None]]],
+) -> None:
+    url, _ = private_redis
+    client = aioredis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.3)
+    limiter = RedisRateLimiter(client, prefix="rl", rpm=10, tpm=1000)
+    try:
+        await limiter.acquire(tokens=1)
+        with contextlib.suppress(RedisError):
+            await client.shutdown(nosave=True)
+
+        with pytest.raises(RateLimiterUnavailable, match="rate limiter's Redis"):
+            await limiter.acquire(tokens=1)
+    finally:
+        await client.aclose()
+
+
+async def test_very_large_token_counts_round_trip_exactly(
+    redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    tpm = 10**15
+    limiter = RedisRateLimiter(redis_client, prefix=redis_prefix, rpm=5, tpm=tpm)
+
+    reservation = await limiter.acquire(tokens=tpm - 1)
+    await limiter.settle(reservation, actual_tokens=tpm - 7)
+
+    assert await limiter.usage() == (1, tpm - 7)
+    wait_ms = await limiter.try_acquire(tokens=8)
+    assert isinstance(wait_ms, float)
+    assert 50_000 < wait_ms <= 60_000

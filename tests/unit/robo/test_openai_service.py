@@ -404,3 +404,64 @@ async def test_hostile_reply_strings_do_not_break_the_service() -> None:
     assert result.activities == ()
     assert result.moments == ()
     assert result.dropped_items == 4
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"choices": [{"message": "just a string", "finish_reason": "stop"}]},
+        {"choices": [{"message": {"content": 123}, "finish_reason": "stop"}]},
+        {"choices": [{"finish_reason": "stop"}]},
+        {"choices": "none"},
+        {"choices": [None]},
+        [1, 2, 3],
+    ],
+)
+async def test_lying_server_bodies_become_invalid_response_not_crashes(body: object) -> None:
+    step = lambda request: httpx2.Response(200, json=body)  # noqa: E731
+    transport = ScriptedTransport(step, step)
+
+    with pytest.raises(RoboInvalidResponse):
+        await service(transport).extract(NOTE, CONTEXT)
+
+    assert len(transport.requests) == 2
+
+
+async def test_garbage_usage_counts_as_zero_tokens() -> None:
+    def step(request: httpx2.Request) -> httpx2.Response:
+        body = completion_body(GOOD)
+        body["usage"] = {"prompt_tokens": "many", "completion_tokens": -5, "total_tokens": None}
+        return httpx2.Response(200, json=body)
+
+    result = await service(ScriptedTransport(step)).extract(NOTE, CONTEXT)
+
+    assert result.usage.prompt_tokens == 0
+    assert result.usage.completion_tokens == 0
+    assert len(result.activities) == 1
+
+
+async def test_every_attempt_is_counted_in_metrics_by_outcome() -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(outcome: str, error_class: str) -> float:
+        labels = {"provider": "openai", "outcome": outcome, "error_class": error_class}
+        return REGISTRY.get_sample_value("robonotes_robo_attempts_total", labels) or 0.0
+
+    before = (sample("retried", "RoboUnavailable"), sample("ok", ""))
+    transport = ScriptedTransport(status(502), ok(GOOD))
+
+    await service(transport).extract(NOTE, CONTEXT)
+
+    assert sample("retried", "RoboUnavailable") == before[0] + 1
+    assert sample("ok", "") == before[1] + 1
+
+
+async def test_a_note_with_nul_and_lone_surrogates_is_still_sent() -> None:
+    note = make_note("Ran 5 km\x00 with Sam \ud800this morning.")
+    reply = extraction([activity("running", "Ran 5 km with Sam")], [])
+    transport = ScriptedTransport(ok(reply))
+
+    result = await service(transport).extract(note, CONTEXT)
+
+    assert [a.name for a in result.activities] == ["running"]
+    assert "\\u0000" not in transport.requests[0].content.decode()

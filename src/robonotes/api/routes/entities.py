@@ -13,6 +13,7 @@ from robonotes.api.auth import CurrentUser
 from robonotes.api.cursor import decode_cursor, encode_cursor
 from robonotes.api.deps import get_container
 from robonotes.api.jsonbody import read_json_object
+from robonotes.api.schemas import NoteOut
 from robonotes.bootstrap import Container
 from robonotes.domain.entities import ActivitySummary, Moment, MomentFilter, Occurrence
 
@@ -160,6 +161,13 @@ class MomentPageOut(BaseModel):
 
     items: list[MomentOut]
     next_cursor: str | None
+
+
+class NoteDetailOut(NoteOut):
+    """GET /v1/notes/{id}: the note with the moments it tells of and its activity occurrences."""
+
+    moments: list[MomentOut]
+    activities: list[OccurrenceOut]
 
 
 activities_router = APIRouter(prefix="/v1/activities", tags=["activities"])

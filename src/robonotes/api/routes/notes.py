@@ -12,7 +12,8 @@ from robonotes.api.auth import CurrentUser
 from robonotes.api.cursor import decode_cursor, encode_cursor
 from robonotes.api.deps import get_container
 from robonotes.api.jsonbody import read_json_object
-from robonotes.api.problems import PROBLEM_MEDIA_TYPE
+from robonotes.api.problems import PROBLEM_MEDIA_TYPE, ProblemError
+from robonotes.api.routes.entities import MomentOut, NoteDetailOut, OccurrenceOut
 from robonotes.api.schemas import (
     NoteCreate,
     NoteOut,
@@ -22,6 +23,7 @@ from robonotes.api.schemas import (
     RoboStatusOut,
 )
 from robonotes.bootstrap import Container
+from robonotes.domain.exceptions import InvalidStatusTransition
 
 MAX_NOTE_ID = 2**63 - 1
 """Ids are 64-bit in every database; a larger one cannot exist and must not reach a driver."""
@@ -89,10 +91,19 @@ async def list_notes(
     return NotePageOut(items=[NoteOut.from_note(n) for n in page.items], next_cursor=next_cursor)
 
 
-@router.get("/{note_id}", response_model=NoteOut, responses=_problem_responses(401, 404, 422, 503))
-async def get_note(note_id: NoteId, user: CurrentUser, container: ContainerDep) -> NoteOut:
-    """One of the person's notes; someone else's answers 404, as if it did not exist."""
-    return NoteOut.from_note(await container.notes.get(user_id=user.id, note_id=note_id))
+@router.get(
+    "/{note_id}", response_model=NoteDetailOut, responses=_problem_responses(401, 404, 422, 503)
+)
+async def get_note(note_id: NoteId, user: CurrentUser, container: ContainerDep) -> NoteDetailOut:
+    """One of the person's notes with its moments and activities; someone else's answers 404."""
+    note = await container.notes.get(user_id=user.id, note_id=note_id)
+    moments = await container.moments.for_note(user_id=user.id, note_id=note_id)
+    occurrences = await container.activities.for_note(user_id=user.id, note_id=note_id)
+    return NoteDetailOut(
+        **NoteOut.from_note(note).model_dump(),
+        moments=[MomentOut.from_moment(m) for m in moments],
+        activities=[OccurrenceOut.from_occurrence(o) for o in occurrences],
+    )
 
 
 @router.patch(
@@ -142,4 +153,26 @@ async def get_robo_status(
 ) -> RoboStatusOut:
     """Robo's status for the note's current version: state, attempts, last error."""
     view = await container.notes.robo_view(user_id=user.id, note_id=note_id)
+    return RoboStatusOut.from_view(view.note, view.status)
+
+
+@router.post(
+    "/{note_id}/reprocess",
+    status_code=202,
+    response_model=RoboStatusOut,
+    responses=_problem_responses(401, 404, 409, 422, 503),
+)
+async def reprocess_note(
+    note_id: NoteId, user: CurrentUser, container: ContainerDep
+) -> RoboStatusOut:
+    """Ask Robo to read the current version again; a FAILED note needs a DLQ replay (409)."""
+    try:
+        view = await container.notes.reprocess(user_id=user.id, note_id=note_id)
+    except InvalidStatusTransition as exc:
+        raise ProblemError(
+            409,
+            f"Robo cannot reprocess a note whose processing is {exc.from_state}; "
+            "a FAILED note is replayed from the dead-letter queue (robonotes dlq replay)",
+            slug="reprocess-conflict",
+        ) from None
     return RoboStatusOut.from_view(view.note, view.status)

@@ -62,8 +62,8 @@ if wait > 0 then
   return {0, wait}
 end
 
-redis.call('ZADD', KEYS[1], now, id .. '|' .. tokens)
+redis.call('ZADD', KEYS[1], now, id .. '|' .. ARGV[5])
 redis.call('PEXPIRE', KEYS[1], window * 2)
 if obs_req then redis.call('DECR', KEYS[2]) end
-if obs_tok then redis.call('DECRBY', KEYS[3], tokens) end
+if obs_tok then redis.call('DECRBY', KEYS[3], ARGV[5]) end
 return {1, now}

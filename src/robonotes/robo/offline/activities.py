@@ -21,11 +21,13 @@ from robonotes.robo.offline.sentences import (
     STRONG_BOUNDARY_WORDS,
     WEAK_BOUNDARY_WORDS,
 )
-from robonotes.robo.offline.text import Token, is_known_word, lemmas, tokenize
+from robonotes.robo.offline.text import Token, is_known_word, is_verb, lemmas, tokenize
 
 MAX_GAP = 2
 TYPO_MIN_CHARS = 4
 TYPO_MIN_SCORE = 80.0
+TYPO_SHORT_MIN_SCORE = 85.0
+"""Short words need a closer match: "jogd" is "jog" (86), "mara" is not "mantra" (80)."""
 
 Pattern = tuple[str, ...]
 
@@ -142,9 +144,8 @@ def _correct_typos(tokens: Sequence[Token], vocabulary: tuple[str, ...]) -> list
             and not is_known_word(word)
             and word not in vocabulary
         ):
-            best = process.extractOne(
-                word, vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE
-            )
+            cutoff = TYPO_SHORT_MIN_SCORE if len(word) <= 5 else TYPO_MIN_SCORE
+            best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
             if best is not None:
                 token = replace(token, keys=token.keys | lemmas(best[0]))
         fixed.append(token)
@@ -186,13 +187,20 @@ def _excluded(tokens: Sequence[Token], mention: Mention, patterns: tuple[Pattern
 
 
 def _inside_proper_name(tokens: Sequence[Token], i: int) -> bool:
-    """"Boulder Reservoir", "Bolder Boulder 10k": a capitalised run names a thing, not an act."""
+    """ "Boulder Reservoir", "Bolder Boulder 10k": a capitalised run names a thing, not an act."""
     token = tokens[i]
     if not token.is_capitalized or token.text.isupper():
         return False
     before = tokens[i - 1] if i > 0 else None
     after = tokens[i + 1] if i + 1 < len(tokens) else None
+    if i == 0:
+        return after is not None and after.is_capitalized and not is_verb(token.lower)
     return bool(
         (before is not None and before.is_word and before.is_capitalized and i > 1)
-        or (after is not None and after.is_word and after.is_capitalized and not after.text.isupper())
+        or (
+            after is not None
+            and after.is_word
+            and after.is_capitalized
+            and not after.text.isupper()
+        )
     )

@@ -8,7 +8,7 @@ characters are read and at most `MAX_MOMENTS` / `MAX_ACTIVITIES` items are kept.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,6 +21,7 @@ from robonotes.domain.results import (
 )
 from robonotes.robo.offline.activities import ActivityMatcher, Mention
 from robonotes.robo.offline.lexicon import Lexicon
+from robonotes.robo.offline.meals import meal_mentions
 from robonotes.robo.offline.moments import (
     MomentDraft,
     drop_generic,
@@ -28,15 +29,14 @@ from robonotes.robo.offline.moments import (
     segment_subjects,
     segment_trigger,
 )
-from robonotes.robo.offline.meals import meal_mentions
 from robonotes.robo.offline.negation import Modality, is_injection, sentence_scope
-from robonotes.robo.offline.people import find_people
+from robonotes.robo.offline.people import find_mentioned_people, find_people
 from robonotes.robo.offline.places import find_place
 from robonotes.robo.offline.quantities import find_duration_minutes, find_quantity
 from robonotes.robo.offline.sentences import split_segments, split_sentences
 from robonotes.robo.offline.sentiment import emotions, valence
 from robonotes.robo.offline.text import Token, sanitize, tokenize
-from robonotes.robo.offline.timing import Timing, find_timing, start_of
+from robonotes.robo.offline.timing import Timing, find_part_of_day, find_timing, start_of
 
 MAX_MOMENTS = 10
 MAX_ACTIVITIES = 20
@@ -47,9 +47,51 @@ _OBJECT_ACTIVITIES = frozenset(
      "board games", "writing", "listening to music", "podcasts"}
 )  # fmt: skip
 _OBJECT_STOPS = frozenset(
-    """a an the my our his her their some this that at in on to with for from of and but then
-    so all after before during while it i me we for about again today tonight yesterday""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "his",
+        "her",
+        "their",
+        "some",
+        "this",
+        "that",
+        "at",
+        "in",
+        "on",
+        "to",
+        "with",
+        "for",
+        "from",
+        "of",
+        "and",
+        "but",
+        "then",
+        "so",
+        "all",
+        "after",
+        "before",
+        "during",
+        "while",
+        "it",
+        "i",
+        "me",
+        "we",
+        "for",
+        "about",
+        "again",
+        "today",
+        "tonight",
+        "yesterday",
+    ]
 )
+_WE_WORDS = frozenset({"we", "we're", "we've", "we'd", "together", "him", "them"})
+"""Words that bring back people named earlier ("My sister Greta is here. We cooked...")."""
+_CONTINUING = frozenset({"then", "afterwards", "afterward", "after", "later"})
+"""A sentence opening with these goes on at the time of the one before."""
 _STATUS = {
     Modality.HAPPENED: MomentStatus.HAPPENED,
     Modality.PLANNED: MomentStatus.PLANNED,
@@ -85,6 +127,9 @@ class OfflineExtractor:
         clean = sanitize(text)
         base = _local_time(context)
         built: list[_Built] = []
+        carried: Timing | None = None
+        scene: Timing | None = None
+        recent_people: tuple[str, ...] = ()
         for start, end in split_sentences(clean):
             tokens = self.matcher.correct_typos(tokenize(clean, start, end))
             if not tokens:
@@ -104,16 +149,32 @@ class OfflineExtractor:
                 for s, subject in zip(segments, subjects, strict=True)
             ]
             drafts, loose = group_sentence(tokens, clean, segments, triggers, subjects)
-            opening = _opening_timing(tokens, clean, drafts, base)
+            opening, from_head = _opening_timing(tokens, clean, drafts, base)
+            drafts_from = 0 if from_head else 1
+            if tokens[0].lower in _CONTINUING and carried is not None:
+                opening, drafts_from = opening or carried, 0
+            elif scene is not None and drafts:
+                opening, drafts_from = opening or scene, 0
+            scene = _scene_timing(clean[start:end], base) if not drafts else None
+            carried = opening
+            sentence_people = tuple(find_mentioned_people(tokens))
             for index, draft in enumerate(drafts):
-                built.append(self._build(clean, text, tokens, draft, base, opening, index))
+                inherit = opening if index >= drafts_from else None
+                item = self._build(clean, text, tokens, draft, base, inherit)
+                earlier = tuple(find_mentioned_people(tokens[: draft.lo]))
+                _resolve_people(item, earlier or recent_people)
+                continues = draft.continues or (index == 0 and tokens[0].lower in _CONTINUING)
+                if continues and built:
+                    _continue_people(item, built[-1])
+                built.append(item)
+            recent_people = _latest_people(built, sentence_people, recent_people)
             if loose and built:
                 _add_feelings(built, " ".join(loose))
             if len(built) >= MAX_MOMENTS * 3:
                 break
-        happened_first = sorted(
-            built, key=lambda b: b.moment.status is not MomentStatus.HAPPENED
-        )[:MAX_MOMENTS]
+        happened_first = sorted(built, key=lambda b: b.moment.status is not MomentStatus.HAPPENED)[
+            :MAX_MOMENTS
+        ]
         kept = [b for b in built if any(b is k for k in happened_first)]
         activities = self._activities(clean, text, kept, context)
         return Extraction(activities=activities, moments=tuple(b.moment for b in kept))
@@ -125,17 +186,16 @@ class OfflineExtractor:
         tokens: Sequence[Token],
         draft: MomentDraft,
         base: datetime,
-        opening: Timing | None,
-        index: int,
+        inherited: Timing | None,
     ) -> _Built:
         span = tokens[draft.lo : draft.hi]
         start, end = span[0].start, span[-1].end
         evidence = _evidence(clean, original, start, end)
         span_text = clean[start:end]
         timing = find_timing(span_text, base)
-        if timing.part_of_day is None and timing.day is None and opening is not None and index:
-            timing = opening
-        people = tuple(find_people(span))
+        if timing.part_of_day is None and timing.day is None and inherited is not None:
+            timing = inherited
+        people = tuple(_distinct_people([*find_people(span), *draft.company]))
         place = find_place(span)
         title = _title(draft, people, place)
         moment = ExtractedMoment(
@@ -188,7 +248,9 @@ class OfflineExtractor:
         activity = mention.activity
         return ExtractedActivity(
             name=activity.name,
-            surface=_evidence(clean, original, tokens[mention.lo].start, tokens[mention.hi - 1].end),
+            surface=_evidence(
+                clean, original, tokens[mention.lo].start, tokens[mention.hi - 1].end
+            ),
             evidence=item.moment.evidence,
             category=activity.category,
             object=_object(tokens, mention) if activity.name in _OBJECT_ACTIVITIES else None,
@@ -210,19 +272,28 @@ def _local_time(context: ExtractionContext) -> datetime:
 
 def _opening_timing(
     tokens: Sequence[Token], clean: str, drafts: Sequence[MomentDraft], base: datetime
-) -> Timing | None:
-    """A time said before the sentence's first trigger covers its later moments too."""
+) -> tuple[Timing | None, bool]:
+    """A time said before or in the sentence's first moment covers its later moments too.
+
+    The flag says it was said before the first moment ("Tom made dinner and I washed up"), so
+    it covers the first one as well.
+    """
     if not drafts:
-        return None
+        return None, False
     first = drafts[0]
-    head = clean[tokens[0].start : tokens[first.lo].end] if first.lo else ""
+    if first.lo:
+        head = find_timing(clean[tokens[0].start : tokens[first.lo - 1].end], base)
+        if head.part_of_day is not None:
+            return head, True
     span = clean[tokens[first.lo].start : tokens[first.hi - 1].end]
-    timing = find_timing(head or span, base)
-    if timing.text is None:
-        return None
-    if not head and span.lower().find(timing.text.lower()) > len(span) // 2:
-        return None
-    return timing
+    timing = find_timing(span, base)
+    return (None if timing.text is None else timing), False
+
+
+def _scene_timing(sentence: str, base: datetime) -> Timing | None:
+    """A sentence with no moment that sets the time ("A fine spring afternoon.") for the next."""
+    timing = find_timing(sentence, base)
+    return timing if timing.part_of_day is not None else None
 
 
 def _evidence(clean: str, original: str, start: int, end: int) -> str:
@@ -248,7 +319,9 @@ def _title(draft: MomentDraft, people: Sequence[str], place: str | None) -> str:
     return title[:MAX_TITLE_CHARS]
 
 
-def _clause_around(tokens: Sequence[Token], mention: Mention, draft: MomentDraft) -> tuple[int, int]:
+def _clause_around(
+    tokens: Sequence[Token], mention: Mention, draft: MomentDraft
+) -> tuple[int, int]:
     """The words of the mention's moment, cut at the next mention of another activity."""
     lo, hi = draft.lo, draft.hi
     for other in draft.mentions:
@@ -290,6 +363,62 @@ def _add_feelings(built: list[_Built], text: str) -> None:
     moment = last.moment
     merged = tuple(dict.fromkeys((*moment.emotions, *found)))[:10]
     score = valence(moment.evidence + ". " + text)
-    from dataclasses import replace
-
     last.moment = replace(moment, emotions=merged, valence=score)
+
+
+def _resolve_people(item: _Built, recent: tuple[str, ...]) -> None:
+    """Fill a moment's people from context: "we", "together", "her" refer back to them."""
+    moment = item.moment
+    if moment.people:
+        return
+    span = item.tokens[item.draft.lo : item.draft.hi]
+    people: tuple[str, ...] = ()
+    if any(t.lower in _WE_WORDS or _object_her(span, i) for i, t in enumerate(span)):
+        people = recent
+    if people:
+        item.moment = replace(moment, people=people)
+
+
+def _latest_people(
+    built: Sequence[_Built], sentence_people: tuple[str, ...], recent: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The people the next "we" most likely means: named in this sentence, else before."""
+    if sentence_people:
+        return sentence_people
+    if built and built[-1].moment.people:
+        return built[-1].moment.people
+    return recent
+
+
+def _distinct_people(people: Sequence[str]) -> list[str]:
+    seen: set[str] = set()
+    result: list[str] = []
+    for person in people:
+        if person.casefold() not in seen:
+            seen.add(person.casefold())
+            result.append(person)
+    return result
+
+
+def _object_her(span: Sequence[Token], i: int) -> bool:
+    """"took her for dinner", "knitting her a scarf": "her" as an object, not "her favourite"."""
+    if span[i].lower != "her":
+        return False
+    nxt = span[i + 1].lower if i + 1 < len(span) else ""
+    return i > 0 and (nxt in {"a", "an", "the", "for", "to", "back", "up", "out", ""} or not nxt.isalpha())
+
+
+def _continue_people(item: _Built, previous: _Built) -> None:
+    """"..., then a swim in the lake": a continuation at no new time keeps the same company.
+
+    Not when the writer names themself ("then I napped") or the clause gives its own time.
+    """
+    moment = item.moment
+    span = item.tokens[item.draft.lo : item.draft.hi]
+    own_time, _ = find_part_of_day(" ".join(t.text for t in span))
+    if moment.people or own_time is not None:
+        return
+    if any(t.lower in {"i", "i'm", "i've", "alone", "solo"} for t in span):
+        return
+    if previous.moment.status is MomentStatus.HAPPENED and previous.moment.people:
+        item.moment = replace(moment, people=previous.moment.people)

@@ -8,7 +8,7 @@ wheel or a zip. Its format (version 1):
        {"name": "running",            canonical name: lowercase, a gerund for verbs, else the noun
         "category": "fitness",        a coarse group: fitness, sport, outdoors, household, ...
         "aliases": ["jogging"],       other names of the same activity (nouns, noun phrases)
-        "verbs": ["run", "go for a run"],      verb lemmas and verb phrases, written in the base form
+        "verbs": ["run", "go for a run"],      verb lemmas and verb phrases, in the base form
         "phrases": ["5k", "half marathon"],    other trigger forms (objects, jargon, slang)
         "exclude": ["run into", "run out"]}    phrases in which a trigger does NOT mean the activity
      ]}

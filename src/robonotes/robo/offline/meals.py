@@ -17,9 +17,37 @@ from robonotes.robo.offline.text import Token
 
 EATING_OUT = "eating out"
 MEAL_WORDS = frozenset(
-    """breakfast brunch lunch dinner supper tapas ramen pho dumplings wings sushi pizza burger
-    burgers tacos curry noodles dosa kebab kebabs falafel dim sum bbq steak poke bao pasta
-    takeaway""".split()
+    [
+        "breakfast",
+        "brunch",
+        "lunch",
+        "dinner",
+        "supper",
+        "tapas",
+        "ramen",
+        "pho",
+        "dumplings",
+        "wings",
+        "sushi",
+        "pizza",
+        "burger",
+        "burgers",
+        "tacos",
+        "curry",
+        "noodles",
+        "dosa",
+        "kebab",
+        "kebabs",
+        "falafel",
+        "dim",
+        "sum",
+        "bbq",
+        "steak",
+        "poke",
+        "bao",
+        "pasta",
+        "takeaway",
+    ]
 )
 _TIME_PREPOSITIONS = frozenset({"after", "before", "during", "till", "until", "since", "by"})
 _HOME = frozenset({"home", "house", "kitchen", "flat", "apartment", "couch", "sofa", "floor"})
@@ -32,7 +60,7 @@ def meal_mentions(
     mentions: Sequence[Mention],
     lexicon: Lexicon,
 ) -> list[Mention]:
-    """"eating out" mentions for segments that have a meal with company or at a place."""
+    """ "eating out" mentions for segments that have a meal with company or at a place."""
     activity = lexicon.find(EATING_OUT)
     if activity is None:
         return []

@@ -13,25 +13,78 @@ from dataclasses import dataclass, field
 
 from robonotes.robo.offline.activities import Mention
 from robonotes.robo.offline.negation import Modality, classify
-from robonotes.robo.offline.people import RELATIONS, find_people, is_name, starts_with_person
+from robonotes.robo.offline.people import (
+    RELATIONS,
+    find_people,
+    is_name,
+    starts_with_person,
+    subject_people,
+)
 from robonotes.robo.offline.places import find_place
 from robonotes.robo.offline.quantities import find_duration_minutes, find_quantity
 from robonotes.robo.offline.sentences import Segment
-from robonotes.robo.offline.text import Token, is_verb
+from robonotes.robo.offline.text import Token, could_be_name, is_inflected_verb
 from robonotes.robo.offline.timing import find_part_of_day
 
 EVENT_NOUNS = frozenset(
-    """breakfast brunch lunch dinner supper coffee drinks drink beer beers wine tea cocktails
-    party appointment meeting wedding funeral picnic barbecue bbq celebration reunion sleepover
-    playdate ceremony festival gig concert date""".split()
+    [
+        "breakfast",
+        "brunch",
+        "lunch",
+        "dinner",
+        "supper",
+        "coffee",
+        "drinks",
+        "drink",
+        "beer",
+        "beers",
+        "wine",
+        "tea",
+        "cocktails",
+        "party",
+        "appointment",
+        "meeting",
+        "wedding",
+        "funeral",
+        "picnic",
+        "barbecue",
+        "bbq",
+        "celebration",
+        "reunion",
+        "sleepover",
+        "playdate",
+        "ceremony",
+        "festival",
+        "gig",
+        "concert",
+        "date",
+    ]
 )
-EVENT_NOUN_VERBS = frozenset("have grab get eat go meet enjoy attend host share".split())
+EVENT_NOUN_VERBS = frozenset(
+    ["have", "grab", "get", "eat", "go", "meet", "enjoy", "attend", "host", "share"]
+)
 """Lemmas that make a meal or gathering an event ("had dinner", not "after dinner")."""
 EVENT_VERBS = frozenset(
-    "meet see visit call phone facetime hang catch spend chat talk hug host attend celebrate".split()
+    [
+        "meet",
+        "see",
+        "visit",
+        "call",
+        "phone",
+        "facetime",
+        "hang",
+        "catch",
+        "spend",
+        "chat",
+        "talk",
+        "hug",
+        "host",
+        "attend",
+        "celebrate",
+    ]
 )
 """Lemmas that make a moment when someone else is there ("met Sam", "called Mom")."""
-MOVE_VERBS = frozenset("go head pop drop stop".split())
+MOVE_VERBS = frozenset(["go", "head", "pop", "drop", "stop"])
 """Lemmas that make a moment with a place ("went to the market")."""
 GENERIC_ACTIVITIES = frozenset({"working out"})
 """Dropped when a specific fitness activity is in the same sentence (gym + lifted weights)."""
@@ -57,7 +110,8 @@ class MomentDraft:
     names: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
-    extra_text: list[str] = field(default_factory=list)
+    continues: bool = False
+    company: list[str] = field(default_factory=list)
 
 
 def drop_generic(mentions: list[Mention]) -> list[Mention]:
@@ -72,25 +126,29 @@ def drop_generic(mentions: list[Mention]) -> list[Mention]:
 
 
 WRITER_WORDS = frozenset(
-    "i i'm i've i'd i'll we we're we've we'd me myself us".split()
+    ["i", "i'm", "i've", "i'd", "i'll", "we", "we're", "we've", "we'd", "me", "myself", "us"]
 )
-OTHER_PRONOUNS = frozenset("he she they he's she's they're".split())
-_SUBJECT_SKIP = frozenset("my our his her their the a an".split())
+_OBJECTS = frozenset({"me", "myself", "us"})
+_JOINERS = frozenset({"and", "n", "&"})
+OTHER_PRONOUNS = frozenset(["he", "she", "they", "he's", "she's", "they're"])
+_SUBJECT_SKIP = frozenset(["my", "our", "his", "her", "their", "the", "a", "an"])
 
 
 def subject_of(clause: Sequence[Token]) -> str | None:
-    """"writer", "other" (someone else does it: "Tom made dinner") or None (no subject)."""
-    if any(t.lower in WRITER_WORDS for t in clause[:4]):
-        return "writer"
+    """ "writer", "other" (someone else does it: "Tom made dinner") or None (no subject)."""
+    for i, token in enumerate(clause[:4]):
+        nxt = clause[i + 1].lower if i + 1 < len(clause) else ""
+        if token.lower in WRITER_WORDS and (token.lower not in _OBJECTS or nxt in _JOINERS):
+            return "writer"
     for index, token in enumerate(clause[:3]):
         word = token.lower
         if word in _SUBJECT_SKIP:
             continue
         following = clause[index + 1].lower if index + 1 < len(clause) else ""
-        is_person = word in OTHER_PRONOUNS or word in RELATIONS or (
-            is_name(token) and not is_verb(word)
+        is_person = (
+            word in OTHER_PRONOUNS or word in RELATIONS or (is_name(token) and could_be_name(word))
         )
-        if is_person and is_verb(following):
+        if is_person and is_inflected_verb(following):
             return "other"
         return None
     return None
@@ -131,7 +189,9 @@ def segment_trigger(
             others.append((mention, modality))
     if happened:
         names = tuple(dict.fromkeys(m.activity.name for m in happened))
-        return Trigger(names=names, event=None, modality=Modality.HAPPENED, mentions=tuple(happened))
+        return Trigger(
+            names=names, event=None, modality=Modality.HAPPENED, mentions=tuple(happened)
+        )
     if others:
         modality = others[0][1]
         if modality is Modality.NEGATED:
@@ -197,6 +257,8 @@ def group_sentence(
             opener = segment
             continue
         if trigger is None and subjects[index] == "other":
+            if current is not None and tokens[segment.lo - 1].lower != "while":
+                current.company.extend(subject_people(segment.tokens))
             loose.append(seg_text)
             continue
         if trigger is None:
@@ -242,6 +304,7 @@ def group_sentence(
             names=list(trigger.names),
             events=[trigger.event] if trigger.event else [],
             mentions=list(trigger.mentions),
+            continues=segment.strong and bool(drafts),
         )
         drafts.append(current)
     loose.extend(text[s.start : s.end] for s in prefix)
@@ -249,7 +312,7 @@ def group_sentence(
 
 
 def _opens_next(segments: Sequence[Segment], index: int, tokens: Sequence[Token]) -> bool:
-    """"Jess and I made tacos": a person right before "and I" belongs to the next clause."""
+    """ "Jess and I made tacos": a person right before "and I" belongs to the next clause."""
     if index + 1 >= len(segments):
         return False
     nxt = segments[index + 1]

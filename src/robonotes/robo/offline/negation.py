@@ -25,10 +25,56 @@ class Modality(StrEnum):
 
 
 NEGATION_WORDS = frozenset(
-    """not no never nope didn't didnt don't dont doesn't doesnt wasn't wasnt weren't couldn't
-    couldnt can't cant cannot haven't havent hasn't hadn't wouldn't shouldn't isn't aren't won't
-    wont skipped skip skipping skips missed miss cancelled canceled cancel cancelling postponed
-    postpone forgot forget avoided bailed ditched nobody neither nor""".split()
+    [
+        "not",
+        "no",
+        "never",
+        "nope",
+        "didn't",
+        "didnt",
+        "don't",
+        "dont",
+        "doesn't",
+        "doesnt",
+        "wasn't",
+        "wasnt",
+        "weren't",
+        "couldn't",
+        "couldnt",
+        "can't",
+        "cant",
+        "cannot",
+        "haven't",
+        "havent",
+        "hasn't",
+        "hadn't",
+        "wouldn't",
+        "shouldn't",
+        "isn't",
+        "aren't",
+        "won't",
+        "wont",
+        "skipped",
+        "skip",
+        "skipping",
+        "skips",
+        "missed",
+        "miss",
+        "cancelled",
+        "canceled",
+        "cancel",
+        "cancelling",
+        "postponed",
+        "postpone",
+        "forgot",
+        "forget",
+        "avoided",
+        "bailed",
+        "ditched",
+        "nobody",
+        "neither",
+        "nor",
+    ]
 )
 NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("too", "tired"),
@@ -50,15 +96,48 @@ NEGATION_WINDOW = 8
 """Words before a mention a negation reaches: "didn't have time to go for a run"."""
 NEAR_NEGATION_WORDS = frozenset({"instead", "without", "skip", "skipped", "skipping"})
 """Only right before the mention: "instead of running I walked" negates running, not walking."""
-NEGATION_AFTER = frozenset(
-    "cancelled canceled closed postponed rained skipped".split()
-)
+NEGATION_AFTER = frozenset(["cancelled", "canceled", "closed", "postponed", "rained", "skipped"])
 """Markers after the mention that undo it ("the run got cancelled")."""
 
 PLAN_WORDS = frozenset(
-    """will shall gonna wanna want wants wanted hope hoping hopefully wish plan plans planning
-    intend intending aim aiming should might may maybe perhaps must need needs would tomorrow
-    tmrw tmr someday soon if unless thinking considering""".split()
+    [
+        "will",
+        "shall",
+        "gonna",
+        "wanna",
+        "want",
+        "wants",
+        "wanted",
+        "hope",
+        "hoping",
+        "hopefully",
+        "wish",
+        "plan",
+        "plans",
+        "planning",
+        "intend",
+        "intending",
+        "aim",
+        "aiming",
+        "should",
+        "might",
+        "may",
+        "maybe",
+        "perhaps",
+        "must",
+        "need",
+        "needs",
+        "would",
+        "tomorrow",
+        "tmrw",
+        "tmr",
+        "someday",
+        "soon",
+        "if",
+        "unless",
+        "thinking",
+        "considering",
+    ]
 )
 PLAN_AFTER = frozenset({"might", "would", "tomorrow", "tmrw"})
 """After the mention: "painting at home might be better", "swim tomorrow"."""
@@ -82,8 +161,19 @@ PLAN_PHRASES: tuple[tuple[str, ...], ...] = (
     ("is", "going"),
 )
 HABIT_WORDS = frozenset(
-    """usually always normally typically generally often sometimes regularly daily weekly
-    whenever""".split()
+    [
+        "usually",
+        "always",
+        "normally",
+        "typically",
+        "generally",
+        "often",
+        "sometimes",
+        "regularly",
+        "daily",
+        "weekly",
+        "whenever",
+    ]
 )
 HABIT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("every", "day"),
@@ -112,7 +202,16 @@ HABIT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("really", "enjoy"),
 )
 _WEEKDAYS_PLURAL = frozenset(
-    "mondays tuesdays wednesdays thursdays fridays saturdays sundays weekends".split()
+    [
+        "mondays",
+        "tuesdays",
+        "wednesdays",
+        "thursdays",
+        "fridays",
+        "saturdays",
+        "sundays",
+        "weekends",
+    ]
 )
 SENTENCE_OPENERS: dict[tuple[str, ...], Modality] = {
     ("tomorrow",): Modality.PLANNED,
@@ -150,7 +249,7 @@ def _has_phrase(words: Sequence[str], phrases: tuple[tuple[str, ...], ...]) -> b
 
 
 def _going_to_verb(words: Sequence[str], tokens: Sequence[Token]) -> bool:
-    """"going to run" is a plan; "going to the gym" is a trip (handled by tense elsewhere)."""
+    """ "going to run" is a plan; "going to the gym" is a trip (handled by tense elsewhere)."""
     for i in range(len(words) - 2):
         if words[i] in ("going", "gonna") and words[i + 1] == "to":
             follower = tokens[i + 2]
@@ -159,7 +258,9 @@ def _going_to_verb(words: Sequence[str], tokens: Sequence[Token]) -> bool:
     return False
 
 
-_DETERMINERS = frozenset("the a an my our his her their this that some sam's".split())
+_DETERMINERS = frozenset(
+    ["the", "a", "an", "my", "our", "his", "her", "their", "this", "that", "some", "sam's"]
+)
 
 
 def sentence_scope(tokens: Sequence[Token]) -> Modality | None:
@@ -195,9 +296,8 @@ def classify(
         or _has_phrase(after, PLAN_PHRASES[:5])
     ):
         return Modality.PLANNED
-    if (
-        any(w in HABIT_WORDS or w in _WEEKDAYS_PLURAL for w in words)
-        or _has_phrase(words, HABIT_PHRASES)
+    if any(w in HABIT_WORDS or w in _WEEKDAYS_PLURAL for w in words) or _has_phrase(
+        words, HABIT_PHRASES
     ):
         return Modality.HABITUAL
     return scope or Modality.HAPPENED

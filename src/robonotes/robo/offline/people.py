@@ -10,17 +10,72 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from robonotes.robo.offline.text import Token, is_known_word
+from robonotes.robo.offline.text import Token, could_be_name, is_known_word
 
 CUE_WORDS = frozenset(
-    """with w met meet meeting saw see seeing visited visit visiting called call calling phoned
-    texted facetimed joined hugged helped thanked invited hosted accompanied beside alongside
-    took showed brought drove walked""".split()
+    [
+        "with",
+        "w",
+        "met",
+        "meet",
+        "meeting",
+        "saw",
+        "see",
+        "seeing",
+        "visited",
+        "visit",
+        "visiting",
+        "called",
+        "call",
+        "calling",
+        "phoned",
+        "texted",
+        "facetimed",
+        "joined",
+        "hugged",
+        "helped",
+        "thanked",
+        "invited",
+        "hosted",
+        "accompanied",
+        "beside",
+        "alongside",
+        "took",
+        "showed",
+        "brought",
+        "drove",
+        "walked",
+    ]
 )
 """Words after which a person usually follows."""
 SUBJECT_VERBS = frozenset(
-    """came come comes joined join visited dropped stopped popped showed invited called phoned
-    texted picked cooked made took brought taught helped hosted drove met and""".split()
+    [
+        "came",
+        "come",
+        "comes",
+        "joined",
+        "join",
+        "visited",
+        "dropped",
+        "stopped",
+        "popped",
+        "showed",
+        "invited",
+        "called",
+        "phoned",
+        "texted",
+        "picked",
+        "cooked",
+        "made",
+        "took",
+        "brought",
+        "taught",
+        "helped",
+        "hosted",
+        "drove",
+        "met",
+        "and",
+    ]
 )
 """Verbs (and "and", for "Sam and I") after which a leading name is a person present."""
 
@@ -58,16 +113,100 @@ _FAMILY_TITLES = frozenset({"mom", "mum", "dad", "grandma", "grandpa", "nana", "
 """Relation words that are also used as a name ("Mom called")."""
 
 _DETERMINERS = frozenset(
-    "my our his her their the a an some two three four both few several couple of new old".split()
+    [
+        "my",
+        "our",
+        "his",
+        "her",
+        "their",
+        "the",
+        "a",
+        "an",
+        "some",
+        "two",
+        "three",
+        "four",
+        "both",
+        "few",
+        "several",
+        "couple",
+        "of",
+        "new",
+        "old",
+    ]
 )
 _WRITER = frozenset({"i", "me", "myself", "we", "us", "ourselves", "i'm", "i've", "i'd"})
 NOT_NAMES = frozenset(
-    """i monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december today tonight tomorrow yesterday
-    morning afternoon evening night the a an it this that then and but so felt feel was is
-    god omg lol ok okay netflix youtube spotify instagram zoom facetime whatsapp google amazon
-    english spanish french german italian chinese japanese christmas easter thanksgiving
-    halloween covid""".split()
+    [
+        "i",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "today",
+        "tonight",
+        "tomorrow",
+        "yesterday",
+        "morning",
+        "afternoon",
+        "evening",
+        "night",
+        "the",
+        "a",
+        "an",
+        "it",
+        "this",
+        "that",
+        "then",
+        "and",
+        "but",
+        "so",
+        "felt",
+        "feel",
+        "was",
+        "is",
+        "god",
+        "omg",
+        "lol",
+        "ok",
+        "okay",
+        "netflix",
+        "youtube",
+        "spotify",
+        "instagram",
+        "zoom",
+        "facetime",
+        "whatsapp",
+        "google",
+        "amazon",
+        "english",
+        "spanish",
+        "french",
+        "german",
+        "italian",
+        "chinese",
+        "japanese",
+        "christmas",
+        "easter",
+        "thanksgiving",
+        "halloween",
+        "covid",
+    ]
 )
 
 
@@ -91,7 +230,21 @@ def _name_text(token: Token) -> str:
     return text
 
 
-def _read_person(tokens: Sequence[Token], i: int) -> tuple[str | None, int]:
+def _lenient_name(token: Token) -> bool:
+    """A lower-case word no dictionary knows, read as a name in casual notes ("w dev")."""
+    word = token.lower
+    return (
+        not token.is_capitalized
+        and word.isalpha()
+        and 3 <= len(word) <= 20
+        and word not in NOT_NAMES
+        and not is_known_word(word)
+    )
+
+
+def _read_person(
+    tokens: Sequence[Token], i: int, *, lenient: bool = False
+) -> tuple[str | None, int]:
     """One person starting at tokens[i]: (name or role, index after it); (None, i) if none."""
     j = i
     while j < len(tokens) and tokens[j].lower in _DETERMINERS and j - i < 3:
@@ -107,7 +260,7 @@ def _read_person(tokens: Sequence[Token], i: int) -> tuple[str | None, int]:
         and is_name(tokens[j + 2])
     ):
         return f"{tokens[j].text}. {_name_text(tokens[j + 2])}", j + 3
-    if j < len(tokens) and is_name(tokens[j]):
+    if j < len(tokens) and (is_name(tokens[j]) or (lenient and _lenient_name(tokens[j]))):
         parts = [_name_text(tokens[j])]
         j += 1
         while j < len(tokens) and is_name(tokens[j]) and len(parts) < 3:
@@ -119,7 +272,7 @@ def _read_person(tokens: Sequence[Token], i: int) -> tuple[str | None, int]:
     return None, i
 
 
-def _read_list(tokens: Sequence[Token], i: int) -> list[str]:
+def _read_list(tokens: Sequence[Token], i: int, *, lenient: bool = False) -> list[str]:
     """People at tokens[i:], separated by commas, "and", "&" or "plus"."""
     people: list[str] = []
     while i < len(tokens):
@@ -127,7 +280,7 @@ def _read_list(tokens: Sequence[Token], i: int) -> list[str]:
         if word in _WRITER:
             i += 1
         else:
-            person, after = _read_person(tokens, i)
+            person, after = _read_person(tokens, i, lenient=lenient)
             if person is None:
                 break
             people.append(person)
@@ -146,28 +299,40 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
         word = token.lower
         if word in CUE_WORDS or (word == "for" and _followed_by_people(tokens, i + 1)):
             start = i + 2 if i + 1 < len(tokens) and tokens[i + 1].text == "/" else i + 1
-            found.extend(_read_list(tokens, start))
+            found.extend(_read_list(tokens, start, lenient=word in {"w", "with"}))
+        elif (
+            i + 2 < len(tokens)
+            and tokens[i + 1].lower in _SEPARATORS
+            and tokens[i + 2].lower in _WRITER
+            and _starts_clause(tokens, i)
+            and (is_name(token) or _lenient_name(token) or word in RELATIONS)
+        ):
+            found.extend(_read_list(tokens, i, lenient=True))
         elif word in _WRITER and i + 1 < len(tokens) and tokens[i + 1].lower in _SEPARATORS:
             found.extend(_read_list(tokens, i))
         elif (word == "my" or word == "our") and i + 1 < len(tokens):
             person, after = _read_person(tokens, i)
-            if person is not None and after < len(tokens) and tokens[after].lower in SUBJECT_VERBS:
+            if person is not None and (after >= len(tokens) or tokens[after].lower in SUBJECT_VERBS):
                 found.append(person)
         elif (
-            (is_name(token) and not is_known_word(word)) or word in _FAMILY_TITLES
+            (is_name(token) and could_be_name(word)) or word in _FAMILY_TITLES
         ) and _starts_clause(tokens, i):
             people = _read_list(tokens, i)
             end = i + 1
             while end < len(tokens) and tokens[end].lower not in SUBJECT_VERBS and end - i < 8:
                 end += 1
-            if people and end < len(tokens) and tokens[end].lower in SUBJECT_VERBS:
-                if tokens[end].lower != "and" or _writer_follows(tokens, end + 1):
-                    found.extend(people)
+            if (
+                people
+                and end < len(tokens)
+                and tokens[end].lower in SUBJECT_VERBS
+                and (tokens[end].lower != "and" or _writer_follows(tokens, end + 1))
+            ):
+                found.extend(people)
     return _distinct(found)
 
 
 def _followed_by_people(tokens: Sequence[Token], i: int) -> bool:
-    """"for me and Ana", "for my sister": "for" is followed by people, not "for an hour"."""
+    """ "for me and Ana", "for my sister": "for" is followed by people, not "for an hour"."""
     people = _read_list(tokens, i)
     return bool(people) and not any(p.lower() in NOT_NAMES for p in people)
 
@@ -175,7 +340,9 @@ def _followed_by_people(tokens: Sequence[Token], i: int) -> bool:
 def starts_with_person(tokens: Sequence[Token]) -> bool:
     """Whether the words open with a person ("his girlfriend Inès", "Hana"): a list goes on."""
     person, _ = _read_person(tokens, 0)
-    return person is not None and (tokens[0].lower in RELATIONS or is_name(tokens[0]) or tokens[0].lower in _DETERMINERS)
+    return person is not None and (
+        tokens[0].lower in RELATIONS or is_name(tokens[0]) or tokens[0].lower in _DETERMINERS
+    )
 
 
 def _starts_clause(tokens: Sequence[Token], i: int) -> bool:
@@ -195,3 +362,36 @@ def _distinct(people: list[str]) -> list[str]:
             seen.add(key)
             result.append(person if person[:1].isupper() else person.lower())
     return result
+
+
+_OWNED_EVENTS = frozenset(
+    ["birthday", "party", "show", "place", "house", "flat", "goodbye", "wedding"]
+)
+
+
+def find_mentioned_people(tokens: Sequence[Token]) -> list[str]:
+    """People named in the words even when not present ("My sister Greta is here",
+    "Nadia's birthday"): what a later "we" or "her" may refer to."""
+    found = find_people(tokens)
+    for i, token in enumerate(tokens):
+        word = token.lower
+        if word in {"my", "our"}:
+            person, _ = _read_person(tokens, i)
+            if person is not None:
+                found.append(person)
+        elif (
+            token.is_capitalized
+            and word.endswith(("'s", "’s"))
+            and i + 1 < len(tokens)
+            and tokens[i + 1].lower in _OWNED_EVENTS
+            and could_be_name(word[:-2])
+        ):
+            found.append(_name_text(token))
+    return _distinct(found)
+
+
+def subject_people(tokens: Sequence[Token]) -> list[str]:
+    """The people a clause opens with ("Dev filmed it", "Tom came to cheer"): they were there."""
+    if not tokens or tokens[0].lower in {"he", "she", "they", "her", "his", "their"}:
+        return []
+    return _distinct(_read_list(tokens, 0))

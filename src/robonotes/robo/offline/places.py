@@ -13,39 +13,301 @@ from robonotes.robo.offline.people import NOT_NAMES, RELATIONS
 from robonotes.robo.offline.text import Token
 
 PREPOSITIONS = frozenset(
-    "at in to along around near by on through across into inside outside round from".split()
+    [
+        "at",
+        "in",
+        "to",
+        "along",
+        "around",
+        "near",
+        "by",
+        "on",
+        "through",
+        "across",
+        "into",
+        "inside",
+        "outside",
+        "round",
+        "from",
+    ]
 )
 MOTION_LEMMAS = frozenset(
-    "go come get drive fly walk run ride bike cycle head travel move hike swim take trip"
-    " return arrive jog commute visit".split()
+    [
+        "go",
+        "come",
+        "get",
+        "drive",
+        "fly",
+        "walk",
+        "run",
+        "ride",
+        "bike",
+        "cycle",
+        "head",
+        "travel",
+        "move",
+        "hike",
+        "swim",
+        "take",
+        "trip",
+        "return",
+        "arrive",
+        "jog",
+        "commute",
+        "visit",
+    ]
 )
-"""Before "to" + a proper name, a motion verb makes it a place ("drove to Tahoe", not "talked to Sam")."""
+"""After a motion verb, "to" + a proper name is a place: "drove to Tahoe", not "talked to Sam"."""
 PLACE_NOUNS = frozenset(
-    """cafe café coffeeshop park gym pool beach lake river sea ocean mountain mountains hill hills
-    trail trails track forest woods wood garden backyard yard office library school university
-    campus studio store shop supermarket market mall restaurant bar pub club bakery kitchen
-    bedroom balcony rooftop church temple mosque synagogue museum gallery theatre theater cinema
-    stadium court courts field pitch rink slopes valley canal harbour harbor pier marina airport
-    station hospital clinic salon spa sauna hotel hostel cabin cottage campsite trailhead lakeside
-    waterfront promenade boardwalk square plaza downtown city town village neighborhood
-    neighbourhood street path island coast bay dunes desert farm zoo aquarium playground daycare
-    venue arena hall center centre house place apartment flat bookstore bookshop dojo crag
-    garage basement attic shed porch deck couch sofa bed bathroom patio lounge studio reservoir
-    waterfall canyon cliffs meadow orchard vineyard winery brewery diner bistro pizzeria
-    trattoria taqueria deli dock quay riverside seafront seaside countryside lido velodrome
-    dojo boxgym allotment greenhouse church chapel cathedral castle palace ruins lighthouse
-    fountain memorial market bazaar arcade casino bowling alley hostel resort ranch stable
-    stables barn clubhouse rec centre gymnasium library laundromat st road rd ave avenue lane""".split()
+    [
+        "cafe",
+        "café",
+        "coffeeshop",
+        "park",
+        "gym",
+        "pool",
+        "beach",
+        "lake",
+        "river",
+        "sea",
+        "ocean",
+        "mountain",
+        "mountains",
+        "hill",
+        "hills",
+        "trail",
+        "trails",
+        "track",
+        "forest",
+        "woods",
+        "wood",
+        "garden",
+        "backyard",
+        "yard",
+        "office",
+        "library",
+        "school",
+        "university",
+        "campus",
+        "studio",
+        "store",
+        "shop",
+        "supermarket",
+        "market",
+        "mall",
+        "restaurant",
+        "bar",
+        "pub",
+        "club",
+        "bakery",
+        "kitchen",
+        "bedroom",
+        "balcony",
+        "rooftop",
+        "church",
+        "temple",
+        "mosque",
+        "synagogue",
+        "museum",
+        "gallery",
+        "theatre",
+        "theater",
+        "cinema",
+        "stadium",
+        "court",
+        "courts",
+        "field",
+        "pitch",
+        "rink",
+        "slopes",
+        "valley",
+        "canal",
+        "harbour",
+        "harbor",
+        "pier",
+        "marina",
+        "airport",
+        "station",
+        "hospital",
+        "clinic",
+        "salon",
+        "spa",
+        "sauna",
+        "hotel",
+        "hostel",
+        "cabin",
+        "cottage",
+        "campsite",
+        "trailhead",
+        "lakeside",
+        "waterfront",
+        "promenade",
+        "boardwalk",
+        "square",
+        "plaza",
+        "downtown",
+        "city",
+        "town",
+        "village",
+        "neighborhood",
+        "neighbourhood",
+        "street",
+        "path",
+        "island",
+        "coast",
+        "bay",
+        "dunes",
+        "desert",
+        "farm",
+        "zoo",
+        "aquarium",
+        "playground",
+        "daycare",
+        "venue",
+        "arena",
+        "hall",
+        "center",
+        "centre",
+        "house",
+        "place",
+        "apartment",
+        "flat",
+        "bookstore",
+        "bookshop",
+        "dojo",
+        "crag",
+        "garage",
+        "basement",
+        "attic",
+        "shed",
+        "porch",
+        "deck",
+        "couch",
+        "sofa",
+        "bed",
+        "bathroom",
+        "patio",
+        "lounge",
+        "studio",
+        "reservoir",
+        "waterfall",
+        "canyon",
+        "cliffs",
+        "meadow",
+        "orchard",
+        "vineyard",
+        "winery",
+        "brewery",
+        "diner",
+        "bistro",
+        "pizzeria",
+        "trattoria",
+        "taqueria",
+        "deli",
+        "dock",
+        "quay",
+        "riverside",
+        "seafront",
+        "seaside",
+        "countryside",
+        "lido",
+        "velodrome",
+        "dojo",
+        "boxgym",
+        "allotment",
+        "greenhouse",
+        "church",
+        "chapel",
+        "cathedral",
+        "castle",
+        "palace",
+        "ruins",
+        "lighthouse",
+        "fountain",
+        "memorial",
+        "market",
+        "bazaar",
+        "arcade",
+        "casino",
+        "bowling",
+        "alley",
+        "hostel",
+        "resort",
+        "ranch",
+        "stable",
+        "stables",
+        "barn",
+        "clubhouse",
+        "rec",
+        "centre",
+        "gymnasium",
+        "library",
+        "laundromat",
+        "st",
+        "road",
+        "rd",
+        "ave",
+        "avenue",
+        "lane",
+    ]
 )
 HOME_WORDS = frozenset({"home", "work"})
 _PHRASE_STOPS = PREPOSITIONS | frozenset(
-    "with and or but for of all after before during while then the a an my our".split()
+    [
+        "with",
+        "and",
+        "or",
+        "but",
+        "for",
+        "of",
+        "all",
+        "after",
+        "before",
+        "during",
+        "while",
+        "then",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+    ]
 )
 _DETERMINERS = frozenset(
-    "the a an my our his her their this that some your its one".split()
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "his",
+        "her",
+        "their",
+        "this",
+        "that",
+        "some",
+        "your",
+        "its",
+        "one",
+    ]
 )
 _MODIFIERS_DROPPED = frozenset(
-    "new old local usual favourite favorite little big nice lovely tiny huge same other".split()
+    [
+        "new",
+        "old",
+        "local",
+        "usual",
+        "favourite",
+        "favorite",
+        "little",
+        "big",
+        "nice",
+        "lovely",
+        "tiny",
+        "huge",
+        "same",
+        "other",
+    ]
 )
 
 
@@ -54,11 +316,12 @@ def _proper_place(tokens: Sequence[Token], j: int) -> tuple[str | None, int]:
     while j < len(tokens) and len(parts) < 4:
         token = tokens[j]
         word = token.lower
-        if token.is_capitalized and token.is_word and word not in NOT_NAMES:
-            parts.append(token.text)
-        elif parts and word in {"of", "de", "del", "la", "le"} and j + 1 < len(tokens) and tokens[
-            j + 1
-        ].is_capitalized:
+        if (token.is_capitalized and token.is_word and word not in NOT_NAMES) or (
+            parts
+            and word in {"of", "de", "del", "la", "le"}
+            and j + 1 < len(tokens)
+            and tokens[j + 1].is_capitalized
+        ):
             parts.append(token.text)
         else:
             break
@@ -116,7 +379,4 @@ def find_place(tokens: Sequence[Token]) -> str | None:
 
 
 def _after_motion(tokens: Sequence[Token], i: int) -> bool:
-    for k in range(max(0, i - 3), i):
-        if tokens[k].keys & MOTION_LEMMAS:
-            return True
-    return False
+    return any(tokens[k].keys & MOTION_LEMMAS for k in range(max(0, i - 3), i))

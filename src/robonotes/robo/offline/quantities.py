@@ -16,9 +16,11 @@ WORD_NUMBERS: dict[str, float] = {
     "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
     "couple": 2, "a couple of": 2, "a couple": 2, "half": 0.5, "a half": 0.5,
 }  # fmt: skip
-_NUM = r"(?:\d{1,4}(?:[.,]\d{1,2})?|" + "|".join(
-    sorted((re.escape(w) for w in WORD_NUMBERS if " " not in w), key=len, reverse=True)
-) + ")"
+_NUM = (
+    r"(?:\d{1,4}(?:[.,]\d{1,2})?|"
+    + "|".join(sorted((re.escape(w) for w in WORD_NUMBERS if " " not in w), key=len, reverse=True))
+    + ")"
+)
 
 _HOUR_AND_HALF = re.compile(r"\b(an?|one|\d{1,2})\s+(?:hours?|hrs?)\s+and\s+a\s+half\b", re.I)
 _HALF_HOUR = re.compile(r"\bhalf\s+an?\s+hour\b|\bhalf-hour\b", re.I)
@@ -89,7 +91,9 @@ def find_duration_minutes(text: str) -> float | None:
     for match in _DURATION.finditer(text):
         unit = match.group(2).lower()
         value = _number(match.group(1))
-        if value is None or (unit == "m" and (value > 180 or _looks_like_distance(text, match.end()))):
+        if value is None or (
+            unit == "m" and (value > 180 or _looks_like_distance(text, match.end()))
+        ):
             continue
         minutes = float(value) * _MINUTE_UNITS[unit]
         if 0 < minutes <= 7 * 24 * 60:
@@ -98,7 +102,7 @@ def find_duration_minutes(text: str) -> float | None:
 
 
 def _looks_like_distance(text: str, end: int) -> bool:
-    """"400m" after a swim is metres; "45m" with no context is taken as minutes."""
+    """ "400m" after a swim is metres; "45m" with no context is taken as minutes."""
     return bool(re.match(r"\s*(?:swim|sprint|freestyle|dash|laps?)", text[end : end + 12], re.I))
 
 
@@ -118,7 +122,9 @@ def find_quantity(text: str) -> Quantity | None:
         unit = match.group(2).lower()
         unit = unit if unit.endswith("s") or unit == "pitches" else unit + "s"
         count = _number(match.group(1))
-        return Quantity(value=None if count is None else float(count), unit=unit, text=match.group(0).strip())
+        return Quantity(
+            value=None if count is None else float(count), unit=unit, text=match.group(0).strip()
+        )
     match = _RACE.search(text)
     if match:
         key = match.group(1).lower().replace("-", " ")

@@ -7,6 +7,7 @@ paragraphs and chunks of at most `CHUNK_CHARS` first; each chunk costs a few mil
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -108,15 +109,15 @@ def split_segments(tokens: list[Token]) -> list[Segment]:
     def close(hi: int) -> None:
         nonlocal lo, strong_next
         if lo is not None:
-            segments.append(
-                Segment(tokens=tuple(tokens[lo:hi]), strong=strong_next, lo=lo, hi=hi)
-            )
+            segments.append(Segment(tokens=tuple(tokens[lo:hi]), strong=strong_next, lo=lo, hi=hi))
         lo = None
         strong_next = False
 
     for index, token in enumerate(tokens):
         word = token.lower
-        if token.text in BOUNDARY_PUNCTUATION or word in WEAK_BOUNDARY_WORDS:
+        if _joins_names(tokens, index):
+            continue
+        if token.text in BOUNDARY_PUNCTUATION or word in WEAK_BOUNDARY_WORDS or _is_symbol(token):
             close(index)
             strong_pending = strong_pending or word == ";"
             continue
@@ -130,3 +131,26 @@ def split_segments(tokens: list[Token]) -> list[Segment]:
             strong_pending = False
     close(len(tokens))
     return segments
+
+
+_NAME_JOINERS = frozenset({"and", "&", ",", "n"})
+
+
+def _joins_names(tokens: list[Token], index: int) -> bool:
+    """ "Yuto and Hana", "Mom, Papa": a conjunction inside a list of names is no clause break."""
+    if tokens[index].lower not in _NAME_JOINERS or index == 0 or index + 1 >= len(tokens):
+        return False
+    before, after = tokens[index - 1], tokens[index + 1]
+    return (
+        before.is_word
+        and after.is_word
+        and before.is_capitalized
+        and after.is_capitalized
+        and index > 1
+        and after.lower != "i"
+    )
+
+
+def _is_symbol(token: Token) -> bool:
+    """An emoji or pictograph: writers use them between clauses ("brunch 🥞 she's moving")."""
+    return len(token.text) == 1 and unicodedata.category(token.text) == "So"

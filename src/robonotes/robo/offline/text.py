@@ -84,3 +84,21 @@ def is_verb(word: str) -> bool:
     """Whether lemminflect knows the word as a verb form ("went", "showed")."""
     lower = word.lower()
     return bool(lower.isalpha() and "VERB" in getAllLemmas(lower))
+
+
+@lru_cache(maxsize=65_536)
+def could_be_name(word: str) -> bool:
+    """Unknown to the dictionary or known only as a noun ("tom"): capitalised, maybe a name."""
+    lower = word.lower()
+    if not lower.isalpha():
+        return False
+    return set(getAllLemmas(lower)) <= {"NOUN", "PROPN"}
+
+
+@lru_cache(maxsize=65_536)
+def is_inflected_verb(word: str) -> bool:
+    """A past or third-person verb form ("made", "cooks", "was"), not a base form ("bike")."""
+    lower = word.lower()
+    forms = getAllLemmas(lower) if lower.isalpha() else {}
+    verb = tuple(forms.get("VERB", ())) + tuple(forms.get("AUX", ()))
+    return bool(verb) and lower not in verb

@@ -26,7 +26,8 @@ _PART_WORDS: tuple[tuple[re.Pattern[str], PartOfDay], ...] = (
                 r"|\barvo\b|\bpm\s+slot\b", re.I), PartOfDay.AFTERNOON),
     (re.compile(r"\bmorning\b|\bbefore\s+breakfast\b|\bbreakfast\b|\bsunrise\b|\bdawn\b"
                 r"|\bbefore\s+work\b|\bfirst\s+thing\b|\bthis\s+am\b|\bearly\s+am\b"
-                r"|\bmornin\b|\bmorn\b", re.I), PartOfDay.MORNING),
+                r"|\bmornin\b|\bmorn\b|\bearly\s+(?:walk|run|swim|ride|start|jog|hike|session|workout)\b"
+                r"|\b(?:up|woke(?:\s+up)?|awake)\s+at\s+[4-9]\b", re.I), PartOfDay.MORNING),
 )  # fmt: skip
 _CLOCK = re.compile(
     r"\b(?:at\s+|around\s+|by\s+|from\s+|till\s+|until\s+)?(\d{1,2})(?::(\d{2}))?\s?(am|pm|a\.m\.|p\.m\.)(?!\w)",

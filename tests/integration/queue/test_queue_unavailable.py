@@ -1,4 +1,4 @@
-"""A Redis that is down or hangs gives QueueUnavailable within its socket timeouts, never a hang."""
+"""A queue backend that is down or hangs raises QueueUnavailable within its timeouts, not a hang."""
 
 from __future__ import annotations
 
@@ -163,3 +163,21 @@ async def test_container_uses_the_sql_queue_without_a_redis_url(tmp_path: Path) 
         assert await container.queue.enqueue(JobPayload(note_id=1, version=1, user_id=1)) == job_id
     finally:
         await container.aclose()
+
+
+async def test_sql_queue_on_a_dead_postgresql_raises_queue_unavailable() -> None:
+    from robonotes.queue.sql_queue import SqlQueue
+    from robonotes.storage.engine import create_engine
+
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{_free_port()}/test")
+    queue = SqlQueue(engine)
+    try:
+        for call in (
+            lambda: queue.enqueue(JobPayload(note_id=1, version=1, user_id=1)),
+            lambda: queue.claim(worker_id="w1", limit=5, lease_ms=1000),
+            lambda: queue.ping(),
+        ):
+            with pytest.raises(QueueUnavailable):
+                await asyncio.wait_for(call(), timeout=HANG_BOUND_S)
+    finally:
+        await engine.dispose()
