@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from robonotes.bootstrap import Container
-from robonotes.cli.common import out, run
+from robonotes.cli.common import EXIT_USAGE, fail, out, run
 from robonotes.domain.entities import ActivitySummary, Moment
 
 activities_app = typer.Typer(help="A person's activities and their history.", no_args_is_help=True)
@@ -18,6 +18,7 @@ moments_app = typer.Typer(help="A person's moments.", no_args_is_help=True)
 
 UserOption = typer.Option(..., "--user", help="The person's name.")
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")
+ACTIVITY_SORTS = ("count", "name", "last_seen", "total_duration")
 
 
 def register(app: typer.Typer) -> None:
@@ -103,6 +104,8 @@ def list_activities(
     sort: str = typer.Option("count", help="count, name, last_seen or total_duration."),
 ) -> None:
     """List a person's activities with count, total duration and last seen."""
+    if sort not in ACTIVITY_SORTS:
+        fail(f"unknown sort {sort!r}: use one of {', '.join(ACTIVITY_SORTS)}", code=EXIT_USAGE)
 
     async def work(container: Container) -> list[ActivitySummary]:
         owner = await container.users.get_by_name(name=user)

@@ -39,6 +39,7 @@ MAX_ERRORS_KEPT = 50
 MAX_ERROR_CLASS_CHARS = 200
 MAX_ERROR_MESSAGE_CHARS = 2_000
 LEASE_EXPIRED = "LeaseExpired"
+CLOSE_WAIT_S = 5.0
 
 _jobs = queue_jobs
 _workers = queue_workers
@@ -109,6 +110,7 @@ class SqlQueue:
         self._is_sqlite = engine.dialect.name == "sqlite"
         # Wakes waiters of this process at once; other processes find the work by polling.
         self._local_wake: asyncio.Event | None = None
+        self._pending: set[asyncio.Future[Any]] = set()
 
     # --- helpers ----------------------------------------------------------------------
     def _insert(self, table: sa.Table) -> Any:
@@ -132,6 +134,24 @@ class SqlQueue:
             self._local_wake.set()
 
     async def _run(self, fn: Callable[[AsyncConnection], Any]) -> Any:
+        """Run `fn` in one transaction, shielded from the caller's cancellation.
+
+        Workers cancel idle waits and heartbeats routinely; a transaction cut off half-way
+        could leave its connection checked out and its locks held (on PostgreSQL an "idle in
+        transaction" session blocks DDL). Shielded, it always commits or rolls back; a
+        cancelled caller just never sees the result (a lease it took then expires as usual).
+        """
+        task = asyncio.ensure_future(self._transaction(fn))
+        self._pending.add(task)
+        task.add_done_callback(self._forget)
+        return await asyncio.shield(task)
+
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved here, so an abandoned failure is not reported twice
+
+    async def _transaction(self, fn: Callable[[AsyncConnection], Any]) -> Any:
         """Run `fn` in one transaction; translate connection failures to QueueUnavailable."""
         try:
             async with self._engine.begin() as conn:
@@ -565,4 +585,6 @@ class SqlQueue:
         await self._run(tx)
 
     async def close(self) -> None:
-        """Nothing to release: the engine belongs to storage and bootstrap disposes of it."""
+        """Let abandoned (shielded) transactions finish; the engine itself belongs to storage."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=CLOSE_WAIT_S)

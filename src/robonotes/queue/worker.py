@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from robonotes import observability as obs
 from robonotes.domain.jobs import DEFAULT_LEASE_MS, FailKind, FailOutcome, Job
@@ -72,6 +72,13 @@ class WorkerConfig:
     maintenance_interval_s: float = 1.0
     reconcile_interval_s: float = 30.0
     burst: bool = False
+
+
+async def _cancel_and_wait(*futures: asyncio.Future[Any]) -> None:
+    """Cancel helpers and wait for them: none may outlive the worker with a connection in hand."""
+    for future in futures:
+        future.cancel()
+    await asyncio.gather(*futures, return_exceptions=True)
 
 
 def new_worker_id() -> str:
@@ -189,8 +196,7 @@ class Worker:
         try:
             await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for future in (waiter, stopper):
-                future.cancel()
+            await _cancel_and_wait(waiter, stopper)
 
     async def _wait_for_work(self) -> None:
         try:
@@ -424,7 +430,7 @@ class Worker:
         try:
             await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            stopper.cancel()
+            await _cancel_and_wait(stopper)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -20,7 +20,8 @@ from robonotes.domain.entities import ActivitySummary, Moment, MomentFilter, Occ
 MAX_ID = 2**63 - 1
 ContainerDep = Annotated[Container, Depends(get_container)]
 EntityId = Annotated[int, Path(ge=1, le=MAX_ID)]
-ShortText = Annotated[str, Query(min_length=1, max_length=100)]
+ShortText = Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""A filter word: no control characters (PostgreSQL refuses NUL in text, so it must not get one)."""
 
 
 class QuantityOut(BaseModel):

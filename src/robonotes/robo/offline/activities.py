@@ -73,7 +73,7 @@ def _compile(lexicon: Lexicon) -> _Compiled:
                 for inflections in getAllInflections(pattern[0], upos="VERB").values():
                     vocabulary.update(dict.fromkeys(inflections))
         excludes[activity.name] = tuple(p for p in map(_pattern, activity.exclude) if p)
-    words = tuple(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_CHARS)
+    words = tuple(w for w in vocabulary if w.isalpha() and len(w) >= TYPO_MIN_CHARS - 1)
     return _Compiled(
         by_first={k: tuple(v) for k, v in by_first.items()},
         excludes=excludes,

@@ -134,7 +134,7 @@ class OfflineExtractor:
             tokens = self.matcher.correct_typos(tokenize(clean, start, end))
             if not tokens:
                 continue
-            if is_injection(clean[start:end]):
+            if is_injection(clean[start:end]) or _is_heading(clean, start):
                 continue
             segments = split_segments(tokens)
             mentions = drop_generic(self.matcher.find_mentions(tokens))
@@ -161,9 +161,13 @@ class OfflineExtractor:
             for index, draft in enumerate(drafts):
                 inherit = opening if index >= drafts_from else None
                 item = self._build(clean, text, tokens, draft, base, inherit)
-                earlier = tuple(find_mentioned_people(tokens[: draft.lo]))
+                earlier = tuple(find_mentioned_people(tokens[: draft.hi]))
                 _resolve_people(item, earlier or recent_people)
-                continues = draft.continues or (index == 0 and tokens[0].lower in _CONTINUING)
+                continues = (
+                    draft.continues
+                    or (index == 0 and tokens[0].lower in _CONTINUING)
+                    or _ends_with_after(tokens, draft)
+                )
                 if continues and built:
                     _continue_people(item, built[-1])
                 built.append(item)
@@ -373,7 +377,10 @@ def _resolve_people(item: _Built, recent: tuple[str, ...]) -> None:
         return
     span = item.tokens[item.draft.lo : item.draft.hi]
     people: tuple[str, ...] = ()
-    if any(t.lower in _WE_WORDS or _object_her(span, i) for i, t in enumerate(span)):
+    if any(
+        t.lower in _WE_WORDS or _object_her(span, i) or _their_place(span, i)
+        for i, t in enumerate(span)
+    ):
         people = recent
     if people:
         item.moment = replace(moment, people=people)
@@ -401,15 +408,17 @@ def _distinct_people(people: Sequence[str]) -> list[str]:
 
 
 def _object_her(span: Sequence[Token], i: int) -> bool:
-    """"took her for dinner", "knitting her a scarf": "her" as an object, not "her favourite"."""
+    """ "took her for dinner", "knitting her a scarf": "her" as an object, not "her favourite"."""
     if span[i].lower != "her":
         return False
     nxt = span[i + 1].lower if i + 1 < len(span) else ""
-    return i > 0 and (nxt in {"a", "an", "the", "for", "to", "back", "up", "out", ""} or not nxt.isalpha())
+    return i > 0 and (
+        nxt in {"a", "an", "the", "for", "to", "back", "up", "out", ""} or not nxt.isalpha()
+    )
 
 
 def _continue_people(item: _Built, previous: _Built) -> None:
-    """"..., then a swim in the lake": a continuation at no new time keeps the same company.
+    """ "..., then a swim in the lake": a continuation at no new time keeps the same company.
 
     Not when the writer names themself ("then I napped") or the clause gives its own time.
     """
@@ -422,3 +431,24 @@ def _continue_people(item: _Built, previous: _Built) -> None:
         return
     if previous.moment.status is MomentStatus.HAPPENED and previous.moment.people:
         item.moment = replace(moment, people=previous.moment.people)
+
+
+def _their_place(span: Sequence[Token], i: int) -> bool:
+    """ "at his place", "her flat": the person whose home it is was there."""
+    return (
+        span[i].lower in {"his", "her", "their"}
+        and i + 1 < len(span)
+        and span[i + 1].lower in {"place", "house", "flat", "apartment", "home"}
+    )
+
+
+def _is_heading(text: str, start: int) -> bool:
+    """A Markdown heading ("# Camping trip, day 1") labels the note; it is not an experience."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return text[line_start:start].strip() == "" and text.startswith("#", start)
+
+
+def _ends_with_after(tokens: Sequence[Token], draft: MomentDraft) -> bool:
+    """"Pint at the clubhouse after": a clause ending in "after" follows on from the last one."""
+    words = [t.lower for t in tokens[draft.lo : draft.hi] if t.is_word]
+    return bool(words) and words[-1] in {"after", "afterwards", "afterward"}

@@ -47,6 +47,9 @@ MEAL_WORDS = frozenset(
         "bao",
         "pasta",
         "takeaway",
+        "sandwich",
+        "sandwiches",
+        "bagel",
     ]
 )
 _TIME_PREPOSITIONS = frozenset({"after", "before", "during", "till", "until", "since", "by"})

@@ -266,7 +266,7 @@ def group_sentence(
                 has_details(segment.tokens, seg_text) or starts_with_person(segment.tokens)
             ):
                 current.hi = segment.hi
-            elif current is None:
+            elif current is None and has_details(segment.tokens, seg_text):
                 prefix.append(segment)
             else:
                 loose.append(seg_text)

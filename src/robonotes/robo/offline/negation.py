@@ -170,8 +170,6 @@ HABIT_WORDS = frozenset(
         "often",
         "sometimes",
         "regularly",
-        "daily",
-        "weekly",
         "whenever",
     ]
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from robonotes.robo.offline.text import Token, could_be_name, is_known_word
+from robonotes.robo.offline.text import Token, could_be_name, is_inflected_verb, is_known_word
 
 CUE_WORDS = frozenset(
     [
@@ -44,6 +44,10 @@ CUE_WORDS = frozenset(
         "showed",
         "brought",
         "drove",
+        "drive",
+        "take",
+        "bring",
+        "pick",
         "walked",
     ]
 )
@@ -105,9 +109,13 @@ RELATIONS: dict[str, str] = {
     "family": "family", "in-laws": "in-laws", "stepdad": "stepdad", "stepmom": "stepmom",
     "group": "group", "crew": "crew", "gang": "gang", "club": "club", "date": "date",
     "kiddo": "kid", "kiddos": "kids", "twins": "twins", "girls": "girls", "guys": "guys",
-    "boys": "boys", "ladies": "ladies",
+    "boys": "boys",
+    "lads": "lads", "ladies": "ladies",
 }  # fmt: skip
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof"})
+_OWNED_EVENTS = frozenset(
+    {"birthday", "party", "show", "goodbye", "wedding", "leaving", "opening", "gig", "recital"}
+)
 _SEPARATORS = frozenset({",", "and", "&", "plus", "+", "n"})
 _FAMILY_TITLES = frozenset({"mom", "mum", "dad", "grandma", "grandpa", "nana", "granny", "papa"})
 """Relation words that are also used as a name ("Mom called")."""
@@ -210,6 +218,37 @@ NOT_NAMES = frozenset(
 )
 
 
+_PRONOUNS = frozenset(
+    [
+        "i",
+        "we",
+        "you",
+        "he",
+        "she",
+        "they",
+        "it",
+        "me",
+        "us",
+        "them",
+        "my",
+        "our",
+        "your",
+        "his",
+        "her",
+        "their",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "what",
+        "who",
+    ]
+)
+
+
 def is_name(token: Token) -> bool:
     """A capitalised word that is not a relation, a day, a month or another known non-name."""
     word = token.lower
@@ -217,6 +256,7 @@ def is_name(token: Token) -> bool:
         token.is_capitalized
         and token.text.replace("'", "").replace("’", "").replace("-", "").isalpha()
         and word not in NOT_NAMES
+        and word not in _PRONOUNS
         and word not in RELATIONS
         and len(word) <= 30
     )
@@ -260,6 +300,14 @@ def _read_person(
         and is_name(tokens[j + 2])
     ):
         return f"{tokens[j].text}. {_name_text(tokens[j + 2])}", j + 3
+    if (
+        j + 1 < len(tokens)
+        and tokens[j].lower.endswith("'s")
+        and tokens[j + 1].is_word
+        and not tokens[j + 1].is_capitalized
+        and role is None
+    ):
+        return None, i
     if j < len(tokens) and (is_name(tokens[j]) or (lenient and _lenient_name(tokens[j]))):
         parts = [_name_text(tokens[j])]
         j += 1
@@ -292,12 +340,25 @@ def _read_list(tokens: Sequence[Token], i: int, *, lenient: bool = False) -> lis
     return people
 
 
+def _hosts_event(tokens: Sequence[Token], i: int) -> bool:
+    """"Fatima's goodbye party", "at Mara's show": whose event it is was there."""
+    token = tokens[i]
+    word = token.lower
+    if not (token.is_capitalized and word.endswith(("'s", "’s")) and could_be_name(word[:-2])):
+        return False
+    if i > 0 and tokens[i - 1].is_word and tokens[i - 1].lower not in {"at", "to", "and", "then"}:
+        return False
+    return any(t.lower in _OWNED_EVENTS for t in tokens[i + 1 : i + 3])
+
+
 def find_people(tokens: Sequence[Token]) -> list[str]:
     """Distinct people present in the tokens, in order of first mention."""
     found: list[str] = []
     for i, token in enumerate(tokens):
         word = token.lower
-        if word in CUE_WORDS or (word == "for" and _followed_by_people(tokens, i + 1)):
+        if _hosts_event(tokens, i):
+            found.append(_name_text(token))
+        elif word in CUE_WORDS or (word == "for" and _followed_by_people(tokens, i + 1)):
             start = i + 2 if i + 1 < len(tokens) and tokens[i + 1].text == "/" else i + 1
             found.extend(_read_list(tokens, start, lenient=word in {"w", "with"}))
         elif (
@@ -312,7 +373,9 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
             found.extend(_read_list(tokens, i))
         elif (word == "my" or word == "our") and i + 1 < len(tokens):
             person, after = _read_person(tokens, i)
-            if person is not None and (after >= len(tokens) or tokens[after].lower in SUBJECT_VERBS):
+            if person is not None and (
+                after >= len(tokens) or tokens[after].lower in SUBJECT_VERBS
+            ):
                 found.append(person)
         elif (
             (is_name(token) and could_be_name(word)) or word in _FAMILY_TITLES
@@ -364,9 +427,7 @@ def _distinct(people: list[str]) -> list[str]:
     return result
 
 
-_OWNED_EVENTS = frozenset(
-    ["birthday", "party", "show", "place", "house", "flat", "goodbye", "wedding"]
-)
+_MENTION_NOUNS = _OWNED_EVENTS | {"place", "house", "flat"}
 
 
 def find_mentioned_people(tokens: Sequence[Token]) -> list[str]:
@@ -380,10 +441,15 @@ def find_mentioned_people(tokens: Sequence[Token]) -> list[str]:
             if person is not None:
                 found.append(person)
         elif (
+            is_name(token)
+            and could_be_name(word)
+            and i + 1 < len(tokens)
+            and is_inflected_verb(tokens[i + 1].lower)
+        ) or (
             token.is_capitalized
             and word.endswith(("'s", "’s"))
             and i + 1 < len(tokens)
-            and tokens[i + 1].lower in _OWNED_EVENTS
+            and tokens[i + 1].lower in _MENTION_NOUNS
             and could_be_name(word[:-2])
         ):
             found.append(_name_text(token))
@@ -392,6 +458,6 @@ def find_mentioned_people(tokens: Sequence[Token]) -> list[str]:
 
 def subject_people(tokens: Sequence[Token]) -> list[str]:
     """The people a clause opens with ("Dev filmed it", "Tom came to cheer"): they were there."""
-    if not tokens or tokens[0].lower in {"he", "she", "they", "her", "his", "their"}:
+    if not tokens or not is_name(tokens[0]):
         return []
     return _distinct(_read_list(tokens, 0))

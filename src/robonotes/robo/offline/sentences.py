@@ -23,7 +23,7 @@ STRONG_BOUNDARY_WORDS = frozenset({"then", "afterwards", "afterward", "later", "
 """Words after which a new experience starts even when the activity is the same."""
 WEAK_BOUNDARY_WORDS = frozenset({"and", "so", "because", "plus", "also", "while", "although"})
 BOUNDARY_PUNCTUATION = frozenset(
-    {",", ";", ":", "—", "–", "(", ")", "!", "?", "&", "+", "/", ".", "…", '"', "“", "”", "[", "]"}
+    {",", ";", ":", "—", "–", "(", ")", "!", "?", "&", "/", ".", "…", '"', "“", "”", "[", "]"}
 )
 
 
@@ -115,7 +115,9 @@ def split_segments(tokens: list[Token]) -> list[Segment]:
 
     for index, token in enumerate(tokens):
         word = token.lower
-        if _joins_names(tokens, index):
+        if _joins_names(tokens, index) or (
+            token.text == "/" and index > 0 and tokens[index - 1].lower in {"w", "b"}
+        ):
             continue
         if token.text in BOUNDARY_PUNCTUATION or word in WEAK_BOUNDARY_WORDS or _is_symbol(token):
             close(index)
@@ -153,4 +155,4 @@ def _joins_names(tokens: list[Token], index: int) -> bool:
 
 def _is_symbol(token: Token) -> bool:
     """An emoji or pictograph: writers use them between clauses ("brunch 🥞 she's moving")."""
-    return len(token.text) == 1 and unicodedata.category(token.text) == "So"
+    return len(token.text) == 1 and unicodedata.category(token.text) in {"So", "Sk", "Mn", "Cf"}

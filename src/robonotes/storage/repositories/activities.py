@@ -214,7 +214,7 @@ class SqlAlchemyActivityRepository:
     ) -> list[ActivitySummary]:
         """The person's activities with count, total duration, first and last seen."""
         occ = activity_occurrences
-        count = func.count(occ.c.id).label("count")
+        count = func.count(occ.c.id).label("occurrence_count")
         total = func.coalesce(func.sum(occ.c.duration_minutes), 0.0).label("total_duration")
         first_seen = func.min(occ.c.occurred_at).label("first_seen")
         last_seen = func.max(occ.c.occurred_at).label("last_seen")
@@ -225,14 +225,17 @@ class SqlAlchemyActivityRepository:
             .group_by(activities.c.id)
         )
         if query:
-            pattern = f"%{query.casefold()}%"
+            # autoescape: a client's % or _ is a character to find, not a wildcard
+            folded = query.casefold()
             alias_hit = exists().where(
                 and_(
                     activity_aliases.c.activity_id == activities.c.id,
-                    activity_aliases.c.alias.like(pattern),
+                    activity_aliases.c.alias.contains(folded, autoescape=True),
                 )
             )
-            statement = statement.where(activities.c.name.like(pattern) | alias_hit)
+            statement = statement.where(
+                activities.c.name.contains(folded, autoescape=True) | alias_hit
+            )
         if category:
             statement = statement.where(activities.c.category == category)
         if activity_id is not None:
@@ -253,7 +256,7 @@ class SqlAlchemyActivityRepository:
         return [
             ActivitySummary(
                 activity=by_id[row.id],
-                count=int(row.count),
+                count=int(row.occurrence_count),
                 total_duration_minutes=float(row.total_duration or 0.0),
                 first_seen=as_utc_or_none(row.first_seen),
                 last_seen=as_utc_or_none(row.last_seen),

@@ -193,33 +193,6 @@ class SqlAlchemyMomentRepository:
         )
 
     @translate_errors
-    async def list(
-        self, *, user_id: int, filters: MomentFilter, after_id: int | None = None, limit: int = 50
-    ) -> list[Moment]:
-        """The person's moments, newest first by id, filtered."""
-        query = select(moments).where(moments.c.user_id == user_id)
-        if after_id is not None:
-            query = query.where(moments.c.id < after_id)
-        if filters.start_from is not None:
-            query = query.where(moments.c.start_at >= as_utc(filters.start_from))
-        if filters.start_to is not None:
-            query = query.where(moments.c.start_at <= as_utc(filters.start_to))
-        if filters.place:
-            query = query.where(func.lower(moments.c.place).like(f"%{filters.place.casefold()}%"))
-        if filters.activity:
-            query = query.where(
-                exists().where(
-                    moment_activities.c.moment_id == moments.c.id,
-                    moment_activities.c.activity_id == activities.c.id,
-                    activities.c.name == filters.activity.casefold(),
-                )
-            )
-        if filters.person:
-            escaped = filters.person.casefold().replace("|", " ")
-            query = query.where(moments.c.people_key.contains(f"|{escaped}|", autoescape=True))
-        return await self._moments(query.order_by(moments.c.id.desc()).limit(limit))
-
-    @translate_errors
     async def get(self, moment_id: int, *, user_id: int) -> Moment:
         """The person's moment; EntityNotFound when missing or someone else's."""
         if not 0 < moment_id <= MAX_ID:
@@ -243,3 +216,32 @@ class SqlAlchemyMomentRepository:
             )
             .order_by(moments.c.id)
         )
+
+    @translate_errors
+    async def list(
+        self, *, user_id: int, filters: MomentFilter, after_id: int | None = None, limit: int = 50
+    ) -> list[Moment]:
+        """The person's moments, newest first by id, filtered."""
+        query = select(moments).where(moments.c.user_id == user_id)
+        if after_id is not None:
+            query = query.where(moments.c.id < after_id)
+        if filters.start_from is not None:
+            query = query.where(moments.c.start_at >= as_utc(filters.start_from))
+        if filters.start_to is not None:
+            query = query.where(moments.c.start_at <= as_utc(filters.start_to))
+        if filters.place:
+            query = query.where(
+                func.lower(moments.c.place).contains(filters.place.casefold(), autoescape=True)
+            )
+        if filters.activity:
+            query = query.where(
+                exists().where(
+                    moment_activities.c.moment_id == moments.c.id,
+                    moment_activities.c.activity_id == activities.c.id,
+                    activities.c.name == filters.activity.casefold(),
+                )
+            )
+        if filters.person:
+            escaped = filters.person.casefold().replace("|", " ")
+            query = query.where(moments.c.people_key.contains(f"|{escaped}|", autoescape=True))
+        return await self._moments(query.order_by(moments.c.id.desc()).limit(limit))

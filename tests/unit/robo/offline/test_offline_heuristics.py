@@ -186,3 +186,27 @@ def test_evidence_is_a_verbatim_span_of_the_note(robo: OfflineRoboService) -> No
     assert result.moments
     for item in (*result.moments, *result.activities):
         assert item.evidence in text
+
+
+def test_we_refers_back_to_people_named_before(robo: OfflineRoboService) -> None:
+    text = "My sister Greta is here for the weekend. We cooked dumplings together tonight."
+    moments = happened(run(robo, text))
+    assert [m.people for m in moments] == [("Greta",)]
+
+
+def test_possessive_name_is_not_a_person_present(robo: OfflineRoboService) -> None:
+    moments = happened(run(robo, "Framed two photos for Camille's birthday."))
+    assert moments[0].people == ()
+
+
+def test_clause_with_someone_elses_subject_adds_them_as_company(
+    robo: OfflineRoboService,
+) -> None:
+    moments = happened(run(robo, "squats 3x5 @ 80kg finally, Dev filmed it"))
+    assert [a for m in moments for a in m.activities] == ["weightlifting"]
+    assert moments[0].people == ("Dev",)
+
+
+def test_markdown_heading_is_not_a_moment(robo: OfflineRoboService) -> None:
+    result = run(robo, "# Camping trip, day 1\n\nHiked to Cub Lake with Jess.")
+    assert [m.evidence for m in happened(result)] == ["Hiked to Cub Lake with Jess"]
