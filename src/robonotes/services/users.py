@@ -87,7 +87,8 @@ class UserService:
         """The person called `name`; DomainError when there is none."""
         user = await self.find_by_name(name=name)
         if user is None:
-            raise DomainError(f"no user named {name!r}")
+            shown = name if len(name) <= 60 else name[:57] + "..."
+            raise DomainError(f"no user named {shown!r}")
         return user
 
     async def find_by_name(self, *, name: str) -> User | None:

@@ -360,3 +360,30 @@ async def test_context_builder_lists_candidates_by_index_without_ids(uow_factory
     assert [(c.idx, c.name) for c in context.activities] == [(0, "running")]
     assert context.created_at == note.created_at
     assert len(context.moments) == 1
+
+
+async def test_merge_of_two_activities_in_one_note_leaves_one_occurrence_for_it(
+    uow_factory, recorder
+) -> None:
+    note = await _user_and_note(uow_factory, body="ran, then a parkrun")
+    both = RoboProcessingResult(
+        activities=(
+            ExtractedActivity(name="running", surface="ran", evidence="ran"),
+            ExtractedActivity(name="parkrun", surface="parkrun", evidence="parkrun"),
+        ),
+        moments=(),
+        provider="t",
+        model="t",
+        prompt_version="t",
+    )
+    await _record(uow_factory, recorder, note, both)
+    async with uow_factory() as uow:
+        by_name = {a.name: a for a in await uow.activities.list_for_user(user_id=note.user_id)}
+
+    async with uow_factory() as uow:
+        await uow.activities.merge(
+            user_id=note.user_id, source_id=by_name["parkrun"].id, target_id=by_name["running"].id
+        )
+        await uow.commit()
+
+    assert await _count(uow_factory, activity_occurrences) == 1

@@ -258,3 +258,19 @@ def test_missing_gold_file_exits_with_usage_error(tmp_path: Path) -> None:
 
     assert outcome.exit_code == 2
     assert "does not exist" in outcome.stderr
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['{"activities": []}', "[1]", '{"id": "a1", "activities": "running"}', "{oops"],
+)
+def test_malformed_predictions_file_exits_with_usage_error(
+    gold_file: Path, tmp_path: Path, line: str
+) -> None:
+    predictions = tmp_path / "pred.jsonl"
+    predictions.write_text(line + "\n", encoding="utf-8")
+
+    outcome = runner.invoke(app, ["eval", str(gold_file), "--predictions", str(predictions)])
+
+    assert outcome.exit_code == 2
+    assert "line 1" in outcome.stderr

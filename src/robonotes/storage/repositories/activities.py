@@ -295,4 +295,14 @@ class SqlAlchemyActivityRepository:
             .values(activity_id=target_id)
         )
         await connection.execute(delete(activities).where(activities.c.id == source_id))
+        # A note that told of both is one occurrence of the merged activity, as extraction counts.
+        occ = activity_occurrences
+        first_per_note = (
+            select(func.min(occ.c.id))
+            .where(occ.c.activity_id == target_id)
+            .group_by(occ.c.note_id)
+        )
+        await connection.execute(
+            delete(occ).where(occ.c.activity_id == target_id, occ.c.id.not_in(first_per_note))
+        )
         await self.add_alias(activity_id=target_id, user_id=user_id, alias=source.name)

@@ -43,7 +43,7 @@ class SqlAlchemyUserRepository:
         """The person called `name`; DomainError when there is none."""
         user = await self.find_by_name(name)
         if user is None:
-            raise DomainError(f"no user named {name!r}")
+            raise DomainError(f"no user named {name[:60]!r}")
         return user
 
     @translate_errors
