@@ -60,21 +60,29 @@ def create_redis_clients(
     retries: int = 0,
     max_connections: int = 100,
 ) -> RedisClients:
-    """Build the process's pools from settings; nothing connects until the first command."""
-    pool = aioredis.ConnectionPool.from_url(
+    """Build the process's pools from settings; nothing connects until the first command.
+
+    Blocking pools: when every connection is busy (64 jobs finishing at once, a burst of API
+    requests) a caller waits briefly for one instead of failing with "Too many connections";
+    the wait is bounded by the socket timeouts, so the API side still fails fast.
+    """
+    pool_wait_s = socket_timeout_s + connect_timeout_s
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
         socket_timeout=socket_timeout_s,
         socket_connect_timeout=connect_timeout_s,
         max_connections=max_connections,
+        timeout=pool_wait_s,
         retry=_retry(retries),
         health_check_interval=30,
         decode_responses=True,
     )
-    blocking_pool = aioredis.ConnectionPool.from_url(
+    blocking_pool = aioredis.BlockingConnectionPool.from_url(
         url,
         socket_timeout=BLOCK_MAX_S + socket_timeout_s,
         socket_connect_timeout=connect_timeout_s,
         max_connections=max_connections,
+        timeout=pool_wait_s,
         retry=_retry(0),
         decode_responses=True,
     )

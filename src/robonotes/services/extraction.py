@@ -191,6 +191,9 @@ class LinkingExtractionRecorder:
             names = [self._key(name) for name in moment.activities]
             activity_ids = sorted({linked[name] for name in names if name in linked})
             start = moment.time.start
+            if start is None and moment.status is MomentStatus.HAPPENED:
+                # With no time in the text, the day the note was written is the best we know.
+                start = note.created_at
             existing = None
             if moment.status is MomentStatus.HAPPENED:
                 existing = await self._find_same(uow, note=note, moment=moment, names=names)

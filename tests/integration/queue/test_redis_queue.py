@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -116,3 +117,18 @@ async def test_the_wake_up_list_stays_small_when_nobody_waits(
         await queue.enqueue(JobPayload(note_id=note_id, version=1, user_id=1))
 
     assert await raw.llen(queue.keys.wake) <= 16
+
+
+async def test_more_concurrent_calls_than_connections_wait_for_a_free_one(
+    redis_url: str, redis_prefix: str
+) -> None:
+    clients = create_redis_clients(url=redis_url, socket_timeout_s=2, max_connections=4)
+    small = RedisQueue(clients, prefix=redis_prefix)
+    try:
+        ids = await asyncio.gather(
+            *(small.enqueue(JobPayload(note_id=n, version=1, user_id=1)) for n in range(1, 201))
+        )
+    finally:
+        await small.close()
+
+    assert len(set(ids)) == 200

@@ -92,6 +92,8 @@ _WE_WORDS = frozenset({"we", "we're", "we've", "we'd", "together", "him", "them"
 """Words that bring back people named earlier ("My sister Greta is here. We cooked...")."""
 _CONTINUING = frozenset({"then", "afterwards", "afterward", "after", "later"})
 """A sentence opening with these goes on at the time of the one before."""
+_REMOTE = frozenset({"phone call", "texting"})
+"""Company of a call is not in the room: "Called Amma. Then read" does not carry her along."""
 _STATUS = {
     Modality.HAPPENED: MomentStatus.HAPPENED,
     Modality.PLANNED: MomentStatus.PLANNED,
@@ -162,7 +164,7 @@ class OfflineExtractor:
                 inherit = opening if index >= drafts_from else None
                 item = self._build(clean, text, tokens, draft, base, inherit)
                 earlier = tuple(find_mentioned_people(tokens[: draft.hi]))
-                _resolve_people(item, earlier or recent_people)
+                _resolve_people(item, earlier or recent_people, recent_people)
                 continues = (
                     draft.continues
                     or (index == 0 and tokens[0].lower in _CONTINUING)
@@ -370,12 +372,23 @@ def _add_feelings(built: list[_Built], text: str) -> None:
     last.moment = replace(moment, emotions=merged, valence=score)
 
 
-def _resolve_people(item: _Built, recent: tuple[str, ...]) -> None:
-    """Fill a moment's people from context: "we", "together", "her" refer back to them."""
+def _resolve_people(
+    item: _Built, recent: tuple[str, ...], before: tuple[str, ...] = ()
+) -> None:
+    """Fill a moment's people from context: "we", "together", "her" refer back to them.
+
+    With people already named, an object "her"/"him" still adds the one named before
+    ("Élodie's birthday! Brunch with her and her sister Claire").
+    """
     moment = item.moment
-    if moment.people:
-        return
     span = item.tokens[item.draft.lo : item.draft.hi]
+    if moment.people:
+        if any(_object_her(span, i) for i in range(len(span))):
+            own = {p.casefold() for p in moment.people}
+            others = [p for p in (*recent, *before) if p.casefold() not in own]
+            if others:
+                item.moment = replace(moment, people=(*moment.people, others[-1]))
+        return
     people: tuple[str, ...] = ()
     if any(
         t.lower in _WE_WORDS or _object_her(span, i) or _their_place(span, i)
@@ -409,11 +422,12 @@ def _distinct_people(people: Sequence[str]) -> list[str]:
 
 def _object_her(span: Sequence[Token], i: int) -> bool:
     """ "took her for dinner", "knitting her a scarf": "her" as an object, not "her favourite"."""
-    if span[i].lower != "her":
+    if span[i].lower not in {"her", "him"}:
         return False
     nxt = span[i + 1].lower if i + 1 < len(span) else ""
     return i > 0 and (
-        nxt in {"a", "an", "the", "for", "to", "back", "up", "out", ""} or not nxt.isalpha()
+        nxt in {"a", "an", "the", "for", "to", "back", "up", "out", "and", "n", "&", ""}
+        or not nxt.isalpha()
     )
 
 
@@ -428,6 +442,8 @@ def _continue_people(item: _Built, previous: _Built) -> None:
     if moment.people or own_time is not None:
         return
     if any(t.lower in {"i", "i'm", "i've", "alone", "solo"} for t in span):
+        return
+    if set(previous.moment.activities) & _REMOTE:
         return
     if previous.moment.status is MomentStatus.HAPPENED and previous.moment.people:
         item.moment = replace(moment, people=previous.moment.people)

@@ -317,7 +317,7 @@ def _opens_next(segments: Sequence[Segment], index: int, tokens: Sequence[Token]
         return False
     nxt = segments[index + 1]
     return (
-        starts_with_person(segments[index].tokens)
+        starts_with_person(segments[index].tokens, lenient=index == 0)
         and len(segments[index].tokens) <= 4
         and nxt.tokens[0].lower in {"i", "we", "me"}
         and tokens[nxt.lo - 1].lower in {"and", "n", "&"}

@@ -49,9 +49,19 @@ CUE_WORDS = frozenset(
         "bring",
         "pick",
         "walked",
+        "rang",
+        "ring",
+        "ringing",
+        "skyped",
+        "con",
+        "avec",
+        "mit",
+        "chez",
+        "bei",
     ]
 )
-"""Words after which a person usually follows."""
+"""Words after which a person usually follows (also "con", "avec", "mit", "chez": notes mix
+languages, and "chez Mathieu" means at his home, so he was there)."""
 SUBJECT_VERBS = frozenset(
     [
         "came",
@@ -110,14 +120,34 @@ RELATIONS: dict[str, str] = {
     "group": "group", "crew": "crew", "gang": "gang", "club": "club", "date": "date",
     "kiddo": "kid", "kiddos": "kids", "twins": "twins", "girls": "girls", "guys": "guys",
     "boys": "boys",
-    "lads": "lads", "ladies": "ladies",
+    "lads": "lads", "ladies": "ladies", "squad": "squad", "missus": "wife", "wifey": "wife",
+    "grandkids": "grandkids", "grandson": "grandson", "granddaughter": "granddaughter",
+    "grandchildren": "grandchildren", "stepson": "stepson", "stepdaughter": "stepdaughter",
+    "colleages": "colleagues", "classmate": "classmate", "teammate": "teammate",
+    "abuela": "abuela", "abuelo": "abuelo", "abuelos": "abuelos", "tio": "tio", "tío": "tio",
+    "tia": "tia", "tía": "tia", "primo": "primo", "prima": "prima", "primos": "primos",
+    "mamá": "mamá", "papá": "papá", "hermana": "hermana", "hermano": "hermano",
+    "novio": "novio", "novia": "novia", "amigos": "amigos", "amigas": "amigas",
+    "familia": "familia", "copine": "copine", "copain": "copain", "mère": "mère",
+    "père": "père", "frère": "frère", "sœur": "sœur", "soeur": "soeur", "amis": "amis",
+    "oma": "oma", "opa": "opa", "mutti": "mutti", "schwester": "schwester",
+    "bruder": "bruder", "freundin": "freundin", "freund": "freund", "amma": "amma",
+    "appa": "appa", "ammi": "ammi", "abbu": "abbu", "nani": "nani", "dadi": "dadi",
+    "didi": "didi", "bhaiya": "bhaiya", "chacha": "chacha", "mami": "mami",
 }  # fmt: skip
+"""Relation words; a relation alone is reported as written ("mum", "abuela"), as annotators do."""
 _TITLES = frozenset({"dr", "mr", "mrs", "ms", "prof"})
 _OWNED_EVENTS = frozenset(
-    {"birthday", "party", "show", "goodbye", "wedding", "leaving", "opening", "gig", "recital"}
-)
+    {"birthday", "party", "show", "goodbye", "wedding", "leaving", "opening", "gig", "recital",
+     "bbq", "barbecue", "do", "housewarming", "80th", "50th", "40th", "30th", "21st", "18th"}
+)  # fmt: skip
+_HOMES = frozenset({"house", "place", "flat", "apartment", "home", "garden", "cabin", "farm"})
+"""At "Beto's house" the person whose home it is was there."""
 _SEPARATORS = frozenset({",", "and", "&", "plus", "+", "n"})
-_FAMILY_TITLES = frozenset({"mom", "mum", "dad", "grandma", "grandpa", "nana", "granny", "papa"})
+_FAMILY_TITLES = frozenset(
+    {"mom", "mum", "dad", "grandma", "grandpa", "nana", "granny", "papa", "amma", "appa", "abuela",
+     "abuelo", "oma", "opa", "mamá", "papá"}
+)  # fmt: skip
 """Relation words that are also used as a name ("Mom called")."""
 
 _DETERMINERS = frozenset(
@@ -144,6 +174,14 @@ _DETERMINERS = frozenset(
     ]
 )
 _WRITER = frozenset({"i", "me", "myself", "we", "us", "ourselves", "i'm", "i've", "i'd"})
+_ARTICLES = frozenset({"the", "a", "an"})
+"""After "with the" a capitalised word is a thing ("the Hanteln", "the new Pixar movie"), not a
+person; roles still read ("with the kids")."""
+NUMBER_WORDS = frozenset(
+    ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+     "twelve", "dozen", "hundred", "people", "ppl", "others", "everyone", "everybody", "someone"]
+)  # fmt: skip
+"""Counts and crowd words are never a name, even when no dictionary knows them."""
 NOT_NAMES = frozenset(
     [
         "i",
@@ -278,6 +316,7 @@ def _lenient_name(token: Token) -> bool:
         and word.isalpha()
         and 3 <= len(word) <= 20
         and word not in NOT_NAMES
+        and word not in NUMBER_WORDS
         and not is_known_word(word)
     )
 
@@ -290,6 +329,7 @@ def _read_person(
     while j < len(tokens) and tokens[j].lower in _DETERMINERS and j - i < 3:
         j += 1
     role: str | None = None
+    article = any(t.lower in _ARTICLES for t in tokens[i:j])
     if j < len(tokens) and tokens[j].lower in RELATIONS:
         role = tokens[j].lower
         j += 1
@@ -307,6 +347,8 @@ def _read_person(
         and not tokens[j + 1].is_capitalized
         and role is None
     ):
+        return None, i
+    if article and role is None:
         return None, i
     if j < len(tokens) and (is_name(tokens[j]) or (lenient and _lenient_name(tokens[j]))):
         parts = [_name_text(tokens[j])]
@@ -346,9 +388,15 @@ def _hosts_event(tokens: Sequence[Token], i: int) -> bool:
     word = token.lower
     if not (token.is_capitalized and word.endswith(("'s", "’s")) and could_be_name(word[:-2])):
         return False
-    if i > 0 and tokens[i - 1].is_word and tokens[i - 1].lower not in {"at", "to", "and", "then"}:
-        return False
-    return any(t.lower in _OWNED_EVENTS for t in tokens[i + 1 : i + 3])
+    before = tokens[i - 1].lower if i > 0 else ""
+    if i > 0 and tokens[i - 1].is_word and before not in {"at", "to", "and", "then", "chez"}:
+        if before not in RELATIONS:
+            return False
+    if any(t.lower in _OWNED_EVENTS for t in tokens[i + 1 : i + 3]):
+        return True
+    return before in {"at", "to", "chez"} | RELATIONS.keys() and (
+        i + 1 < len(tokens) and tokens[i + 1].lower in _HOMES
+    )
 
 
 def find_people(tokens: Sequence[Token]) -> list[str]:
@@ -365,7 +413,7 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
             i + 2 < len(tokens)
             and tokens[i + 1].lower in _SEPARATORS
             and tokens[i + 2].lower in _WRITER
-            and _starts_clause(tokens, i)
+            and (_starts_clause(tokens, i) or (is_name(token) and could_be_name(word)))
             and (is_name(token) or _lenient_name(token) or word in RELATIONS)
         ):
             found.extend(_read_list(tokens, i, lenient=True))
@@ -400,11 +448,17 @@ def _followed_by_people(tokens: Sequence[Token], i: int) -> bool:
     return bool(people) and not any(p.lower() in NOT_NAMES for p in people)
 
 
-def starts_with_person(tokens: Sequence[Token]) -> bool:
-    """Whether the words open with a person ("his girlfriend Inès", "Hana"): a list goes on."""
-    person, _ = _read_person(tokens, 0)
+def starts_with_person(tokens: Sequence[Token], *, lenient: bool = False) -> bool:
+    """Whether the words open with a person ("his girlfriend Inès", "Hana"): a list goes on.
+
+    `lenient` also takes an unknown lower-case word ("diego and i"), for casual notes.
+    """
+    person, _ = _read_person(tokens, 0, lenient=lenient)
     return person is not None and (
-        tokens[0].lower in RELATIONS or is_name(tokens[0]) or tokens[0].lower in _DETERMINERS
+        tokens[0].lower in RELATIONS
+        or is_name(tokens[0])
+        or tokens[0].lower in _DETERMINERS
+        or (lenient and _lenient_name(tokens[0]))
     )
 
 

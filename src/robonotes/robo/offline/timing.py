@@ -18,13 +18,19 @@ from robonotes.domain.results import PartOfDay
 _PART_WORDS: tuple[tuple[re.Pattern[str], PartOfDay], ...] = (
     (re.compile(r"\blast\s+night\b|\bmidnight\b|\bbefore\s+bed(?:time)?\b|\bbedtime\b"
                 r"|\bin\s+the\s+night\b|\bmiddle\s+of\s+the\s+night\b|\blate[\s-]night\b"
-                r"|\ball[\s-]night\b|\bovernight\b|\bnight\b", re.I), PartOfDay.NIGHT),
+                r"|\ball[\s-]night\b|\bovernight\b|\bnight\b|\bnite\b|\bnuit\b|\bnachts\b|\bnoche\b", re.I),
+     PartOfDay.NIGHT),
     (re.compile(r"\btonight\b|\btonite\b|\b2nite\b|\bthis\s+eve(?:ning)?\b|\bevening\b|\bafter\s+work\b"
-                r"|\bafter\s+dinner\b|\bdinner(?:time)?\b|\bsunset\b|\bdusk\b|\bsupper\b", re.I),
+                r"|\bafter\s+dinner\b|\bdinner(?:time)?\b|\bsunset\b|\bdusk\b|\bsupper\b"
+                r"|\bsoir(?:ée)?\b|\babends?\b|\besta\s+noche\b", re.I),
      PartOfDay.EVENING),
     (re.compile(r"\bafternoon\b|\bafter\s+lunch\b|\blunch(?:time)?\b|\bmidday\b|\bnoon\b"
-                r"|\barvo\b|\bpm\s+slot\b", re.I), PartOfDay.AFTERNOON),
-    (re.compile(r"\bmorning\b|\bbefore\s+breakfast\b|\bbreakfast\b|\bsunrise\b|\bdawn\b"
+                r"|\barvo\b|\bpm\s+slot\b"
+                r"|\bnachmittags?\b|\baprès-midi\b|\bapres-midi\b|\b(?:esta|la|por\s+la)\s+tarde\b", re.I),
+     PartOfDay.AFTERNOON),
+    (re.compile(r"\bmorning\b|\bbefore\s+breakfast\b|\bbreakfast\b|\bbrunch\b|\bbrekk(?:ie|y)\b"
+                r"|\bsunrise\b|\bdawn\b|\bmatin\b|\bmorgens\b|\bvormittags?\b"
+                r"|\b(?:esta|la|por\s+la)\s+mañana\b|\bwoke\s+up\b|\bbefore\s+(?:\w+\s+){0,2}(?:woke|got\s+up)\b"
                 r"|\bbefore\s+work\b|\bfirst\s+thing\b|\bthis\s+am\b|\bearly\s+am\b"
                 r"|\bmornin\b|\bmorn\b|\bearly\s+(?:walk|run|swim|ride|start|jog|hike|session|workout)\b"
                 r"|\b(?:up|woke(?:\s+up)?|awake)\s+at\s+[4-9]\b", re.I), PartOfDay.MORNING),
@@ -34,6 +40,19 @@ _CLOCK = re.compile(
     re.I,
 )
 _CLOCK_24 = re.compile(r"\b(?:at|around|from)\s+([01]?\d|2[0-3]):([0-5]\d)\b", re.I)
+_LOG_CLOCK = re.compile(r"^\s*(?:[-*•]\s*)?([01]?\d|2[0-3])[:.h]([0-5]\d)(?=\s*[-–—:|]|\s+[^\W\d])")
+"""A training-log line that opens with a 24-hour time ("07:10 – turbo 60 min"); mid-line times
+are often results ("parkrun 21:40"), so only the opening one counts."""
+_HALF_LABEL = re.compile(r"(?<![\w'’])(AM|PM)(?![\w'’])|^\s*(?:[-*•]\s*)?(am|pm)\s*[:\-–]", re.I)
+"""A log's "AM:" / "PM swim" session label: upper-case anywhere, any case when it opens a line
+with a colon or dash (a lower-case "am" inside a sentence is the verb)."""
+_BARE_HOUR = re.compile(
+    r"\b(?:at|around|by|from)\s+(\d{1,2})(?:[:.]([0-5]\d))?(?:\s?-?ish)?"
+    r"(?=\s*(?:$|[,.;:!?)\-–—]|o'?clock\b|sharp\b|and\b|then\b|with\b|w\b|for\b|to\b|at\b|in\b|on\b))",
+    re.I,
+)
+"""An hour with no am/pm ("standup at 10", "drove Ava to practice at 8"): read as a daytime hour,
+and only when no word says the part of day."""
 
 _DAY_WORDS = re.compile(
     r"\b(today|tonight|this\s+(?:morning|afternoon|evening)|yesterday|last\s+night"
@@ -82,17 +101,34 @@ def find_part_of_day(text: str) -> tuple[PartOfDay | None, str | None]:
         if match.group(3).lower().startswith("p"):
             hour += 12
         return _hour_part(hour), match.group(0).strip()
-    match = _CLOCK_24.search(text)
+    match = _CLOCK_24.search(text) or _LOG_CLOCK.search(text)
     if match:
         return _hour_part(int(match.group(1))), match.group(0).strip()
+    label = _HALF_LABEL.search(text)
+    if label and (label.group(1) is None or label.group(1).isupper()):
+        word = (label.group(1) or label.group(2)).lower()
+        return (PartOfDay.MORNING if word == "am" else PartOfDay.AFTERNOON), label.group(0).strip()
     best: tuple[int, PartOfDay, str] | None = None
     for pattern, part in _PART_WORDS:
         found = pattern.search(text)
         if found and (best is None or found.start() < best[0]):
             best = (found.start(), part, found.group(0))
     if best is None:
-        return None, None
+        return _bare_hour(text)
     return best[1], best[2]
+
+
+def _bare_hour(text: str) -> tuple[PartOfDay | None, str | None]:
+    """ "at 10" with no am/pm: 5-11 is the morning, 12-4 the afternoon (1-4 read as pm)."""
+    match = _BARE_HOUR.search(text)
+    if match is None:
+        return None, None
+    hour = int(match.group(1))
+    if 5 <= hour <= 11:
+        return PartOfDay.MORNING, match.group(0).strip()
+    if hour == 12 or 1 <= hour <= 4:
+        return PartOfDay.AFTERNOON, match.group(0).strip()
+    return None, None
 
 
 def find_day(text: str, base: datetime) -> tuple[date | None, str | None]:
