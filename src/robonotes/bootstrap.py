@@ -278,6 +278,7 @@ class Container:
             processes=processes,
             burst=burst,
             stop_timeout_s=self.settings.worker_grace_s + 15,
+            backoff_max_s=self.settings.worker_restart_backoff_max_s,
         )
 
     async def aclose(self) -> None:

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     reconcile_interval_s: float = Field(default=30.0, gt=0)
     retry_base_s: float = Field(default=5.0, gt=0, description="Tier-2 backoff base (DESIGN.md).")
     retry_cap_s: float = Field(default=600.0, gt=0, description="Tier-2 backoff cap.")
+    worker_restart_backoff_max_s: float = Field(
+        default=30.0, gt=0, description="Longest wait before the supervisor restarts a crashed worker."
+    )
 
     log_level: str = "INFO"
     log_json: bool = True

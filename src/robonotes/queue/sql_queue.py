@@ -40,6 +40,7 @@ MAX_ERROR_CLASS_CHARS = 200
 MAX_ERROR_MESSAGE_CHARS = 2_000
 LEASE_EXPIRED = "LeaseExpired"
 CLOSE_WAIT_S = 5.0
+REAP_BATCH = 1_000
 
 _jobs = queue_jobs
 _workers = queue_workers
@@ -388,7 +389,7 @@ class SqlQueue:
                 await conn.execute(
                     sa.select(_jobs)
                     .where(_jobs.c.state == JobState.LEASED.value, _jobs.c.lease_until_ms <= now)
-                    .limit(1000)
+                    .limit(REAP_BATCH)
                     .with_for_update(skip_locked=True)
                 )
             ).all()
@@ -417,10 +418,15 @@ class SqlQueue:
                 await conn.execute(sa.update(_jobs).where(_jobs.c.id == row.id).values(**values))
             return requeued, dead
 
-        counts: tuple[int, int] = await self._run(tx)
-        if counts[0]:
+        requeued = dead = 0
+        while True:
+            batch: tuple[int, int] = await self._run(tx)
+            requeued, dead = requeued + batch[0], dead + batch[1]
+            if sum(batch) < REAP_BATCH:
+                break
+        if requeued:
             self._wake()
-        return counts
+        return requeued, dead
 
     async def replay(self, job_ids: Sequence[str] | None = None, *, limit: int = 100) -> list[str]:
         """DLQ jobs (the oldest `limit`, or those of `job_ids`) back to ready, attempts reset."""

@@ -51,6 +51,7 @@ class Supervisor:
         burst: bool = False,
         env: Mapping[str, str] | None = None,
         stop_timeout_s: float = 60.0,
+        backoff_max_s: float = BACKOFF_MAX_S,
     ) -> None:
         if processes < 1:
             raise ValueError("processes must be at least 1")
@@ -58,6 +59,7 @@ class Supervisor:
         self.burst = burst
         self.env = dict(env) if env is not None else None
         self.stop_timeout_s = stop_timeout_s
+        self.backoff_max_s = backoff_max_s
         self.slots = [_Slot(index) for index in range(processes)]
         self._stop_signal: int | None = None
 
@@ -119,7 +121,7 @@ class Supervisor:
             slot.backoff_s = (
                 BACKOFF_START_S
                 if lived_s >= HEALTHY_AFTER_S or not slot.backoff_s
-                else min(BACKOFF_MAX_S, slot.backoff_s * 2)
+                else min(self.backoff_max_s, slot.backoff_s * 2)
             )
             slot.restart_at = now + slot.backoff_s
             slot.restarts += 1

@@ -35,7 +35,7 @@ from robonotes.robo.offline.places import find_place
 from robonotes.robo.offline.quantities import find_duration_minutes, find_quantity
 from robonotes.robo.offline.sentences import split_segments, split_sentences
 from robonotes.robo.offline.sentiment import emotions, valence
-from robonotes.robo.offline.text import Token, sanitize, tokenize
+from robonotes.robo.offline.text import Token, is_inflected_verb, sanitize, tokenize
 from robonotes.robo.offline.timing import Timing, find_part_of_day, find_timing, start_of
 
 MAX_MOMENTS = 10
@@ -92,6 +92,8 @@ _WE_WORDS = frozenset({"we", "we're", "we've", "we'd", "together", "him", "them"
 """Words that bring back people named earlier ("My sister Greta is here. We cooked...")."""
 _CONTINUING = frozenset({"then", "afterwards", "afterward", "after", "later"})
 """A sentence opening with these goes on at the time of the one before."""
+_OBJECT_CUES = frozenset({"with", "w", "helped", "joined", "met", "took", "brought", "showed", "visited"})
+"""After these "her" is the person ("helped her plant tomatoes"), not a possessive."""
 _REMOTE = frozenset({"phone call", "texting"})
 """Company of a call is not in the room: "Called Amma. Then read" does not carry her along."""
 _STATUS = {
@@ -171,6 +173,9 @@ class OfflineExtractor:
                     or _ends_with_after(tokens, draft)
                 )
                 if continues and built:
+                    _continue_people(item, built[-1])
+                elif index > 0 and _joined_without_subject(tokens, draft):
+                    # "me n Dev grabbed wings and watched the game": one subject, one company
                     _continue_people(item, built[-1])
                 built.append(item)
             recent_people = _latest_people(built, sentence_people, recent_people)
@@ -425,6 +430,8 @@ def _object_her(span: Sequence[Token], i: int) -> bool:
     if span[i].lower not in {"her", "him"}:
         return False
     nxt = span[i + 1].lower if i + 1 < len(span) else ""
+    if i > 0 and span[i - 1].lower in _OBJECT_CUES:
+        return True
     return i > 0 and (
         nxt in {"a", "an", "the", "for", "to", "back", "up", "out", "and", "n", "&", ""}
         or not nxt.isalpha()
@@ -468,3 +475,11 @@ def _ends_with_after(tokens: Sequence[Token], draft: MomentDraft) -> bool:
     """"Pint at the clubhouse after": a clause ending in "after" follows on from the last one."""
     words = [t.lower for t in tokens[draft.lo : draft.hi] if t.is_word]
     return bool(words) and words[-1] in {"after", "afterwards", "afterward"}
+
+
+def _joined_without_subject(tokens: Sequence[Token], draft: MomentDraft) -> bool:
+    """A clause joined by "and" that opens with its verb shares the subject before it."""
+    if draft.lo == 0 or tokens[draft.lo - 1].lower not in {"and", "n", "&"}:
+        return False
+    first = tokens[draft.lo].lower
+    return is_inflected_verb(first)

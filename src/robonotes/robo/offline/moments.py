@@ -132,6 +132,7 @@ _OBJECTS = frozenset({"me", "myself", "us"})
 _JOINERS = frozenset({"and", "n", "&"})
 OTHER_PRONOUNS = frozenset(["he", "she", "they", "he's", "she's", "they're"])
 _SUBJECT_SKIP = frozenset(["my", "our", "his", "her", "their", "the", "a", "an"])
+_TITLES = frozenset(["dr", "mr", "mrs", "ms", "prof", "coach"])
 
 
 def subject_of(clause: Sequence[Token]) -> str | None:
@@ -144,7 +145,16 @@ def subject_of(clause: Sequence[Token]) -> str | None:
         word = token.lower
         if word in _SUBJECT_SKIP:
             continue
-        following = clause[index + 1].lower if index + 1 < len(clause) else ""
+        nxt = index + 1
+        if word in _TITLES or is_name(token):
+            # "Dr Okafor suggested", "Mary Jane cooked": the verb comes after the whole name
+            while nxt < min(len(clause), index + 3) and is_name(clause[nxt]):
+                nxt += 1
+            if nxt < len(clause) and clause[nxt].text == "." and word in _TITLES:
+                nxt += 2
+        following = clause[nxt].lower if nxt < len(clause) else ""
+        if word in _TITLES and nxt > index + 1:
+            return "other" if is_inflected_verb(following) else None
         is_person = (
             word in OTHER_PRONOUNS or word in RELATIONS or (is_name(token) and could_be_name(word))
         )

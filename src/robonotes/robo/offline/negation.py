@@ -74,6 +74,12 @@ NEGATION_WORDS = frozenset(
         "nobody",
         "neither",
         "nor",
+        "pas",
+        "kein",
+        "keine",
+        "nicht",
+        "nunca",
+        "jamais",
     ]
 )
 NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
@@ -199,6 +205,12 @@ HABIT_PHRASES: tuple[tuple[str, ...], ...] = (
     ("really", "like"),
     ("really", "enjoy"),
 )
+_RECURRING_UNITS = frozenset(
+    ["day", "morning", "afternoon", "evening", "night", "week", "weekend", "month", "year",
+     "summer", "winter", "time", "other", "single", "monday", "tuesday", "wednesday", "thursday",
+     "friday", "saturday", "sunday", "weekday", "lunchtime", "lunch"]
+)  # fmt: skip
+"""After "every"/"each" these make a habit: "I go every Tuesday to the swimming hall"."""
 _WEEKDAYS_PLURAL = frozenset(
     [
         "mondays",
@@ -261,6 +273,13 @@ _DETERMINERS = frozenset(
 )
 
 
+def _recurring(words: Sequence[str]) -> bool:
+    return any(
+        w in {"every", "each"} and nxt in _RECURRING_UNITS
+        for w, nxt in zip(words, words[1:], strict=False)
+    )
+
+
 def sentence_scope(tokens: Sequence[Token]) -> Modality | None:
     """A modality the sentence opens with, covering all of it, or None."""
     words = _words([t for t in tokens if t.is_word][:3])
@@ -294,8 +313,10 @@ def classify(
         or _has_phrase(after, PLAN_PHRASES[:5])
     ):
         return Modality.PLANNED
-    if any(w in HABIT_WORDS or w in _WEEKDAYS_PLURAL for w in words) or _has_phrase(
-        words, HABIT_PHRASES
+    if (
+        any(w in HABIT_WORDS or w in _WEEKDAYS_PLURAL for w in words)
+        or _has_phrase(words, HABIT_PHRASES)
+        or _recurring(words)
     ):
         return Modality.HABITUAL
     return scope or Modality.HAPPENED
@@ -304,7 +325,11 @@ def classify(
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}?\b(?:instructions?|rules|prompts?|previous|above|user)\b"
     r"|\byou\s+are\s+now\b|\byou\s+must\s+now\b|^\s*(?:system|assistant)\s*:"
-    r"|\breply\s+with\b|\boutput\s+that\b|\bmark\s+me\s+as\b|\bpretend\s+(?:that|to|you)\b",
+    r"|\breply\s+with\b|\boutput\s+that\b|\bmark\s+me\s+as\b|\bpretend\s+(?:that|to|you)\b"
+    r"|\bnew\s+instructions?\b|\bsystem\s+(?:override|prompt)\b|\bdeveloper\s+mode\b"
+    r"|\b(?:log|record|note\s+down|write\s+down|mark\s+down)\s+that\s+i\b"
+    r"|\b(?:say|tell\s+me|claim)\s+(?:that\s+)?i\s+(?:ran|did|went|swam|climbed|walked|ate|have)\b"
+    r"|\badd\s+\S{1,40}\s+to\s+my\s+(?:activities|log|history|moments)\b",
     re.I,
 )
 

@@ -171,6 +171,15 @@ _DETERMINERS = frozenset(
         "of",
         "new",
         "old",
+        "la",
+        "el",
+        "mi",
+        "mis",
+        "ma",
+        "mon",
+        "mes",
+        "meine",
+        "mein",
     ]
 )
 _WRITER = frozenset({"i", "me", "myself", "we", "us", "ourselves", "i'm", "i've", "i'd"})
@@ -406,6 +415,16 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
         word = token.lower
         if _hosts_event(tokens, i):
             found.append(_name_text(token))
+        elif (
+            word == "casa"
+            and i + 2 < len(tokens)
+            and tokens[i + 1].lower == "de"
+            and (tokens[i + 2].lower in _DETERMINERS or tokens[i + 2].lower in RELATIONS)
+        ):
+            # "en casa de la abuela": at someone's home; "Casa de Campo" is a park
+            found.extend(_read_list(tokens, i + 2))
+        elif _party_host(tokens, i):
+            found.append(_name_text(tokens[i + 1]))
         elif word in CUE_WORDS or (word == "for" and _followed_by_people(tokens, i + 1)):
             start = i + 2 if i + 1 < len(tokens) and tokens[i + 1].text == "/" else i + 1
             found.extend(_read_list(tokens, start, lenient=word in {"w", "with"}))
@@ -440,6 +459,30 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
             ):
                 found.extend(people)
     return _distinct(found)
+
+
+_GATHERINGS = frozenset(
+    {"bbq", "barbecue", "party", "drinks", "games", "sleepover", "cookout", "potluck", "do",
+     "night", "club", "housewarming"}
+)  # fmt: skip
+
+
+def _party_host(tokens: Sequence[Token], i: int) -> bool:
+    """ "bbq at Luke's.": a gathering at someone's (home) means they were there.
+
+    Only right after a gathering word: "tacos at Torchy's" names a restaurant, not a host.
+    """
+    if tokens[i].lower not in {"at", "to"} or i + 1 >= len(tokens) or i == 0:
+        return False
+    host = tokens[i + 1]
+    ends = i + 2 >= len(tokens) or not tokens[i + 2].is_word
+    return (
+        host.is_capitalized
+        and host.lower.endswith("'s")
+        and could_be_name(host.lower[:-2])
+        and ends
+        and tokens[i - 1].lower in _GATHERINGS
+    )
 
 
 def _followed_by_people(tokens: Sequence[Token], i: int) -> bool:
@@ -511,7 +554,9 @@ def find_mentioned_people(tokens: Sequence[Token]) -> list[str]:
 
 
 def subject_people(tokens: Sequence[Token]) -> list[str]:
-    """The people a clause opens with ("Dev filmed it", "Tom came to cheer"): they were there."""
+    """The people a clause opens with ("Dev filmed it", "Dr Okafor said"): they were there."""
     if not tokens or not is_name(tokens[0]):
         return []
+    if tokens[0].lower in _TITLES and len(tokens) > 1 and is_name(tokens[1]):
+        return [f"{tokens[0].text} {_name_text(tokens[1])}"]
     return _distinct(_read_list(tokens, 0))

@@ -139,10 +139,13 @@ _NAME_JOINERS = frozenset({"and", "&", ",", "n"})
 
 
 def _joins_names(tokens: list[Token], index: int) -> bool:
-    """ "Yuto and Hana", "Mom, Papa": a conjunction inside a list of names is no clause break."""
+    """ "Yuto and Hana", "Mom, Papa", "me n Dev": a conjunction inside a list of people is no
+    clause break."""
     if tokens[index].lower not in _NAME_JOINERS or index == 0 or index + 1 >= len(tokens):
         return False
     before, after = tokens[index - 1], tokens[index + 1]
+    if before.lower == "me" and after.is_word and after.lower not in {"i", "then"}:
+        return after.is_capitalized or not after.text[:1].isdigit()
     return (
         before.is_word
         and after.is_word
