@@ -1,4 +1,4 @@
-"""Shared fixtures: real Redis and PostgreSQL (never stand-ins), each test in its own prefix or schema.
+"""Shared fixtures: real Redis and PostgreSQL (never stand-ins), a prefix or schema per test.
 
 With CI=true a service that does not answer fails the test; elsewhere it skips with a loud reason.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -105,21 +105,22 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> Iterator[tuple[str, str | None]]:
+def database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
     """(url, schema) of a migrated database, once on SQLite and once on PostgreSQL."""
     from robonotes.storage.migrate import upgrade_database
 
     if request.param == "sqlite":
         url, schema = request.getfixturevalue("sqlite_url"), None
     else:
-        url, schema = request.getfixturevalue("postgres_url"), request.getfixturevalue(
-            "postgres_schema"
+        url, schema = (
+            request.getfixturevalue("postgres_url"),
+            request.getfixturevalue("postgres_schema"),
         )
     upgrade_database(url, schema=schema)
-    yield url, schema
+    return url, schema
 
 
 @pytest.fixture
-async def anyio_backend() -> AsyncIterator[str]:
+async def anyio_backend() -> str:
     """Run anyio-marked tests on asyncio only."""
-    yield "asyncio"
+    return "asyncio"

@@ -268,18 +268,44 @@ class Container:
         )
 
     def supervisor(
-        self, *, command: Callable[[int], list[str]], processes: int, burst: bool
+        self,
+        *,
+        processes: int,
+        burst: bool,
+        target: Callable[[int], int],
     ) -> Supervisor:
-        """Keeps `processes` worker processes, started from `command(index)`, running."""
+        """Keeps `processes` forked worker processes, each running `target(index)`, up."""
         from robonotes.queue.supervisor import Supervisor
 
         return Supervisor(
-            command=command,
+            target=target,
             processes=processes,
             burst=burst,
             stop_timeout_s=self.settings.worker_grace_s + 15,
             backoff_max_s=self.settings.worker_restart_backoff_max_s,
         )
+
+    def preload_worker(self) -> None:
+        """Import and warm what a worker needs (no I/O) so that forked children start at once."""
+        import importlib
+
+        settings = self.settings
+        for name in (
+            "robonotes.observability",
+            "robonotes.queue.worker",
+            "robonotes.services.extraction",
+            "robonotes.services.processor",
+            "robonotes.services.reconciler",
+            "robonotes.storage.ledger",
+            "robonotes.storage.uow",
+            "robonotes.queue.redis_queue" if settings.redis_url else "robonotes.queue.sql_queue",
+            "robonotes.robo.rate_limit",
+            "robonotes.robo.openai_service"
+            if settings.resolved_provider == "openai"
+            else "robonotes.robo.offline",
+        ):
+            importlib.import_module(name)
+        build_activity_resolver()
 
     async def aclose(self) -> None:
         """Release pools and clients that were built."""

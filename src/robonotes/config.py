@@ -1,4 +1,4 @@
-"""Settings from the environment (prefix ROBONOTES_) and `.env`; nothing else reads the environment."""
+"""Settings from the environment (prefix ROBONOTES_) and `.env`; nothing else reads it."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ class Settings(BaseSettings):
         default=None, description="PostgreSQL schema to use (search_path); unset means public."
     )
     redis_url: str | None = Field(
-        default=None, description="Redis URL for the queue and shared rate limits; unset means the SQL queue."
+        default=None,
+        description="Redis URL for the queue and shared rate limits; unset means the SQL queue.",
     )
     redis_prefix: str = Field(default="robonotes", description="First part of every Redis key.")
     redis_socket_timeout_s: float = Field(default=0.5, gt=0)
@@ -57,8 +58,12 @@ class Settings(BaseSettings):
     openai_timeout_s: float = Field(default=60.0, gt=0)
     openai_connect_timeout_s: float = Field(default=5.0, gt=0)
     openai_max_output_tokens: int = Field(default=2048, gt=0)
-    openai_rpm: int = Field(default=500, gt=0, description="Requests per minute, shared by all processes.")
-    openai_tpm: int = Field(default=200_000, gt=0, description="Tokens per minute, shared by all processes.")
+    openai_rpm: int = Field(
+        default=500, gt=0, description="Requests per minute, shared by all processes."
+    )
+    openai_tpm: int = Field(
+        default=200_000, gt=0, description="Tokens per minute, shared by all processes."
+    )
 
     max_note_chars: int = Field(default=20_000, gt=0)
     max_request_bytes: int = Field(default=1_048_576, gt=0)
@@ -73,7 +78,9 @@ class Settings(BaseSettings):
     retry_base_s: float = Field(default=5.0, gt=0, description="Tier-2 backoff base (DESIGN.md).")
     retry_cap_s: float = Field(default=600.0, gt=0, description="Tier-2 backoff cap.")
     worker_restart_backoff_max_s: float = Field(
-        default=30.0, gt=0, description="Longest wait before the supervisor restarts a crashed worker."
+        default=30.0,
+        gt=0,
+        description="Longest wait before the supervisor restarts a crashed worker.",
     )
 
     log_level: str = "INFO"

@@ -1,4 +1,4 @@
-"""Issue 5's acceptance, end to end through the CLI: import, `worker --burst`, status, DLQ, flush."""
+"""Issue 5's acceptance through the CLI: import, `worker --burst`, status, DLQ, flush."""
 
 from __future__ import annotations
 

@@ -3,26 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 
 import typer
 
 from robonotes.bootstrap import Container
 from robonotes.cli.common import fail
-
-
-def _worker_argv(
-    index: int, *, concurrency: int | None, burst: bool, metrics_port: int | None
-) -> list[str]:
-    """The command line of child `index`: the same CLI, one process, its own metrics port."""
-    argv = [sys.executable, "-m", "robonotes.cli.main", "worker", "--processes", "1"]
-    if concurrency is not None:
-        argv += ["--concurrency", str(concurrency)]
-    if burst:
-        argv.append("--burst")
-    if metrics_port is not None:
-        argv += ["--metrics-port", str(metrics_port + index)]
-    return argv
 
 
 async def run_worker(
@@ -38,6 +23,19 @@ async def run_worker(
     worker = container.worker(concurrency=concurrency, burst=burst)
     worker.install_signal_handlers()
     return await worker.run()
+
+
+def _run_in_process(*, concurrency: int | None, burst: bool, metrics_port: int | None) -> None:
+    async def main() -> None:
+        container = Container()
+        try:
+            await run_worker(
+                container, concurrency=concurrency, burst=burst, metrics_port=metrics_port
+            )
+        finally:
+            await container.aclose()
+
+    asyncio.run(main())
 
 
 def worker(
@@ -58,18 +56,8 @@ def worker(
 ) -> None:
     """Claim and process notes; N processes are supervised and restarted when they crash."""
     if processes == 1:
-
-        async def main() -> None:
-            container = Container()
-            try:
-                await run_worker(
-                    container, concurrency=concurrency, burst=burst, metrics_port=metrics_port
-                )
-            finally:
-                await container.aclose()
-
         try:
-            asyncio.run(main())
+            _run_in_process(concurrency=concurrency, burst=burst, metrics_port=metrics_port)
         except Exception as exc:  # a crash must exit non-zero so the supervisor restarts us
             fail(f"worker crashed: {type(exc).__name__}: {exc}")
         return
@@ -78,13 +66,14 @@ def worker(
 
     container = Container()
     configure_logging(level=container.settings.log_level, json=container.settings.log_json)
-    supervisor = container.supervisor(
-        command=lambda index: _worker_argv(
-            index, concurrency=concurrency, burst=burst, metrics_port=metrics_port
-        ),
-        processes=processes,
-        burst=burst,
-    )
+    container.preload_worker()
+
+    def child(index: int) -> int:
+        port = None if metrics_port is None else metrics_port + index
+        _run_in_process(concurrency=concurrency, burst=burst, metrics_port=port)
+        return 0
+
+    supervisor = container.supervisor(target=child, processes=processes, burst=burst)
     raise typer.Exit(supervisor.run())
 
 

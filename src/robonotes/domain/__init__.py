@@ -1,1 +1,1 @@
-"""Pure domain model: entities, value objects, the status machine, rules and errors (stdlib only)."""
+"""Pure domain model: entities, value objects, status machine, rules and errors (stdlib only)."""

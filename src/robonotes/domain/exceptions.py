@@ -1,4 +1,4 @@
-"""The one exception tree of Robo Notes; adapters translate third-party errors into it at the boundary.
+"""The one exception tree of Robo Notes; adapters translate third-party errors into it.
 
 RoboNotesError
 ├── DomainError

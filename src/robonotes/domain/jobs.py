@@ -105,7 +105,7 @@ def backoff_s(
     retry_after_s: float | None = None,
     rng: random.Random | None = None,
 ) -> float:
-    """Full-jitter exponential backoff of DESIGN.md, or the provider's `retry_after_s` when larger."""
+    """Full-jitter exponential backoff of DESIGN.md, or `retry_after_s` when that is larger."""
     draw: float = (rng or random).uniform(0.5, 1.0)
     delay = min(cap_s, base_s * 2.0 ** max(0, attempt - 1)) * draw
     if retry_after_s is not None and retry_after_s > delay:

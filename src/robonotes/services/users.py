@@ -17,11 +17,11 @@ MAX_TOKEN_CHARS = 200
 """Longer bearer tokens cannot be ours; they are refused before hashing."""
 
 
-class UserAlreadyExists(DomainError):  # noqa: N818 (named like the tree: NoteNotFound)
+class UserAlreadyExists(DomainError):
     """Another person already has this name."""
 
 
-class InvalidUserName(DomainError):  # noqa: N818
+class InvalidUserName(DomainError):
     """A name must be 1 to 100 printable characters."""
 
 

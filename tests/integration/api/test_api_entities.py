@@ -304,7 +304,7 @@ async def test_merge_moves_occurrences_and_aliases_and_leaves_no_orphan_rows(
         result=_result(
             (
                 _activity("orienteering", "went orienteering", minutes=25),
-                _activity("running", "ran home"),
+                _activity("running", "ran home", minutes=10),
             ),
             (
                 _moment(
@@ -328,8 +328,9 @@ async def test_merge_moves_occurrences_and_aliases_and_leaves_no_orphan_rows(
     assert response.status_code == 200, response.text
     merged = response.json()
     assert merged["id"] == target["id"]
-    assert merged["count"] == 4
-    assert merged["total_duration_minutes"] == 75.0
+    # The mixed note told of both: one occurrence now, carrying both durations.
+    assert merged["count"] == 3
+    assert merged["total_duration_minutes"] == 85.0
     assert {"orienteering", "went orienteering", "jogged"} <= set(merged["aliases"])
     assert {o["activity"] for o in merged["occurrences"]} == {"running"}
     assert mixed_note in {o["note_id"] for o in merged["occurrences"]}
@@ -337,7 +338,7 @@ async def test_merge_moves_occurrences_and_aliases_and_leaves_no_orphan_rows(
     assert_problem(gone, 404)
     assert await _orphans(backend) == {"aliases": 0, "occurrences": 0, "moment_activities": 0}
     assert await _count(backend, activities) == 3
-    assert await _count(backend, activity_occurrences) == 6
+    assert await _count(backend, activity_occurrences) == 5
     # The orienteering moment was linked to both; it keeps one link, to running.
     assert await _count(backend, moment_activities) == links_before - 1
     note = (await backend_client.get(f"/v1/notes/{mixed_note}", headers=alice.headers)).json()

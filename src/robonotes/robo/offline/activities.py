@@ -29,6 +29,13 @@ TYPO_MIN_SCORE = 80.0
 TYPO_SHORT_MIN_SCORE = 85.0
 """Short words need a closer match: "jogd" is "jog" (86), "mara" is not "mantra" (80)."""
 
+CHAT_WORDS = frozenset(
+    ["haha", "hahaha", "hehe", "lmao", "lmfao", "rofl", "ngl", "tbh", "idk", "imo", "omg",
+     "smh", "ughh", "yess", "nooo", "sooo", "soooo", "gonna", "wanna", "gotta", "kinda", "sorta",
+     "dunno", "innit", "aye", "naw", "wee", "yeah", "yep", "nah"]
+)  # fmt: skip
+"""Texting words no dictionary knows; never read as a typo ("haha" is not "hatha")."""
+
 Pattern = tuple[str, ...]
 
 
@@ -143,6 +150,7 @@ def _correct_typos(tokens: Sequence[Token], vocabulary: tuple[str, ...]) -> list
             and not token.is_capitalized
             and not is_known_word(word)
             and word not in vocabulary
+            and word not in CHAT_WORDS
         ):
             cutoff = TYPO_SHORT_MIN_SCORE if len(word) <= 5 else TYPO_MIN_SCORE
             best = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -157,7 +165,8 @@ def _find_mentions(tokens: Sequence[Token], compiled: _Compiled) -> list[Mention
     for start, token in enumerate(tokens):
         if not token.is_word:
             continue
-        for key in sorted(token.keys):
+        keys = sorted(token.keys) + (["#"] if token.text[:1].isdigit() else [])
+        for key in keys:
             for pattern, activity in compiled.by_first.get(key, ()):
                 end = _match_at(tokens, start, pattern)
                 if end is not None:

@@ -20,11 +20,13 @@ from robonotes.domain.results import (
     MomentTime,
 )
 from robonotes.robo.offline.activities import ActivityMatcher, Mention
+from robonotes.robo.offline.implied import implied_mentions
 from robonotes.robo.offline.lexicon import Lexicon
 from robonotes.robo.offline.meals import meal_mentions
 from robonotes.robo.offline.moments import (
     MomentDraft,
     drop_generic,
+    drop_incidental,
     group_sentence,
     segment_subjects,
     segment_trigger,
@@ -92,7 +94,9 @@ _WE_WORDS = frozenset({"we", "we're", "we've", "we'd", "together", "him", "them"
 """Words that bring back people named earlier ("My sister Greta is here. We cooked...")."""
 _CONTINUING = frozenset({"then", "afterwards", "afterward", "after", "later"})
 """A sentence opening with these goes on at the time of the one before."""
-_OBJECT_CUES = frozenset({"with", "w", "helped", "joined", "met", "took", "brought", "showed", "visited"})
+_OBJECT_CUES = frozenset(
+    {"with", "w", "helped", "joined", "met", "took", "brought", "showed", "visited"}
+)
 """After these "her" is the person ("helped her plant tomatoes"), not a possessive."""
 _REMOTE = frozenset({"phone call", "texting"})
 """Company of a call is not in the room: "Called Amma. Then read" does not carry her along."""
@@ -146,6 +150,11 @@ class OfflineExtractor:
                 [*mentions, *meal_mentions(tokens, segments, mentions, self.lexicon)],
                 key=lambda m: m.lo,
             )
+            mentions = sorted(
+                [*mentions, *implied_mentions(tokens, segments, mentions, self.lexicon)],
+                key=lambda m: m.lo,
+            )
+            mentions = drop_incidental(tokens, mentions)
             scope = sentence_scope(tokens)
             subjects = segment_subjects(tokens, segments)
             triggers = [
@@ -170,6 +179,7 @@ class OfflineExtractor:
                 continues = (
                     draft.continues
                     or (index == 0 and tokens[0].lower in _CONTINUING)
+                    or tokens[draft.lo].lower in _CONTINUING
                     or _ends_with_after(tokens, draft)
                 )
                 if continues and built:
@@ -377,9 +387,7 @@ def _add_feelings(built: list[_Built], text: str) -> None:
     last.moment = replace(moment, emotions=merged, valence=score)
 
 
-def _resolve_people(
-    item: _Built, recent: tuple[str, ...], before: tuple[str, ...] = ()
-) -> None:
+def _resolve_people(item: _Built, recent: tuple[str, ...], before: tuple[str, ...] = ()) -> None:
     """Fill a moment's people from context: "we", "together", "her" refer back to them.
 
     With people already named, an object "her"/"him" still adds the one named before
@@ -388,7 +396,7 @@ def _resolve_people(
     moment = item.moment
     span = item.tokens[item.draft.lo : item.draft.hi]
     if moment.people:
-        if any(_object_her(span, i) for i in range(len(span))):
+        if any(_listed_pronoun(span, i) for i in range(len(span))):
             own = {p.casefold() for p in moment.people}
             others = [p for p in (*recent, *before) if p.casefold() not in own]
             if others:
@@ -423,6 +431,18 @@ def _distinct_people(people: Sequence[str]) -> list[str]:
             seen.add(person.casefold())
             result.append(person)
     return result
+
+
+def _listed_pronoun(span: Sequence[Token], i: int) -> bool:
+    """ "with her and her sister Claire", "helped her plant": a pronoun object that is one
+    more person, not a possessive or the person already named ("mom called, called her back")."""
+    if span[i].lower not in {"her", "him"} or i == 0:
+        return False
+    if span[i - 1].lower in _OBJECT_CUES:
+        return True
+    return (
+        i + 1 < len(span) and span[i + 1].lower in {"and", "n", "&", ","} and _object_her(span, i)
+    )
 
 
 def _object_her(span: Sequence[Token], i: int) -> bool:
@@ -472,7 +492,7 @@ def _is_heading(text: str, start: int) -> bool:
 
 
 def _ends_with_after(tokens: Sequence[Token], draft: MomentDraft) -> bool:
-    """"Pint at the clubhouse after": a clause ending in "after" follows on from the last one."""
+    """ "Pint at the clubhouse after": a clause ending in "after" follows on from the last one."""
     words = [t.lower for t in tokens[draft.lo : draft.hi] if t.is_word]
     return bool(words) and words[-1] in {"after", "afterwards", "afterward"}
 

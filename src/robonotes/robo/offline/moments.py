@@ -125,6 +125,75 @@ def drop_generic(mentions: list[Mention]) -> list[Mention]:
     return [m for m in mentions if m.activity.name not in GENERIC_ACTIVITIES]
 
 
+SHARED_ACTIVITIES = frozenset({"phone call"})
+"""Activities that are the writer's too when someone else is the subject ("Sam called")."""
+_OWNED_SESSIONS = frozenset(
+    ["lesson", "lessons", "class", "classes", "practice", "game", "match", "recital", "race",
+     "training", "tournament", "meet", "gala", "trial", "trials", "session"]
+)  # fmt: skip
+_FERRY_LEMMAS = frozenset(["drive", "drop", "ferry", "chauffeur"])
+_TRAVEL_ACTIVITIES = frozenset(["driving", "traveling", "commuting"])
+_SETTING_ACTIVITIES = frozenset(["beach day"])
+"""Named by where they happen; another activity in the sentence is what was done there."""
+
+
+def drop_incidental(tokens: Sequence[Token], mentions: list[Mention]) -> list[Mention]:
+    """Without mentions that are someone else's or only the means or setting of another.
+
+    "Noah's first swim lesson" and "Drove Ava to soccer practice" are the child's; in "drove out
+    to Bolton Abbey for a wander" the drive is the way there (GUIDE.md: a trip names its
+    purpose); "a swim at the beach" is swimming, not a beach day.
+    """
+    kept: list[Mention] = []
+    for mention in mentions:
+        others = [m for m in mentions if m is not mention]
+        name = mention.activity.name
+        if _someone_elses(tokens, mention):
+            continue
+        if name in _SETTING_ACTIVITIES and any(
+            m.activity.name not in _SETTING_ACTIVITIES for m in others
+        ):
+            continue
+        if name in _TRAVEL_ACTIVITIES and any(
+            m.lo > mention.lo
+            and m.activity.name not in _TRAVEL_ACTIVITIES
+            and any(t.lower == "for" for t in tokens[mention.hi : m.lo])
+            for m in others
+        ):
+            continue
+        kept.append(mention)
+    return kept
+
+
+def _someone_elses(tokens: Sequence[Token], mention: Mention) -> bool:
+    before = tokens[max(0, mention.lo - 3) : mention.lo]
+    after = [t.lower for t in tokens[mention.hi : mention.hi + 2]]
+    owned = any(
+        t.is_capitalized and t.lower.endswith(("'s", "’s")) and could_be_name(t.lower[:-2])
+        for t in before
+    )
+    if owned and _OWNED_SESSIONS & set(after):
+        return True
+    later = tokens[mention.hi : mention.hi + 4]
+    for k, token in enumerate(later[:-1]):
+        # "swim lessons for Max": the lesson is Max's
+        if token.lower in _OWNED_SESSIONS and later[k + 1].lower == "for":
+            rest = later[k + 2 :]
+            if rest and is_name(rest[0]) and could_be_name(rest[0].lower):
+                return True
+    window = tokens[max(0, mention.lo - 6) : mention.lo]
+    for k, token in enumerate(window):
+        if token.keys & _FERRY_LEMMAS and k + 1 < len(window):
+            rest = window[k + 1 :]
+            if (
+                starts_with_person(rest)
+                and any(t.lower in {"to", "at", "off"} for t in rest)
+                and not any(t.lower in WRITER_WORDS for t in rest)
+            ):
+                return True
+    return False
+
+
 WRITER_WORDS = frozenset(
     ["i", "i'm", "i've", "i'd", "i'll", "we", "we're", "we've", "we'd", "me", "myself", "us"]
 )
@@ -133,6 +202,7 @@ _JOINERS = frozenset({"and", "n", "&"})
 OTHER_PRONOUNS = frozenset(["he", "she", "they", "he's", "she's", "they're"])
 _SUBJECT_SKIP = frozenset(["my", "our", "his", "her", "their", "the", "a", "an"])
 _TITLES = frozenset(["dr", "mr", "mrs", "ms", "prof", "coach"])
+_CAUSATIVES = frozenset(["make", "let", "have", "get", "help"])
 
 
 def subject_of(clause: Sequence[Token]) -> str | None:
@@ -141,19 +211,21 @@ def subject_of(clause: Sequence[Token]) -> str | None:
         nxt = clause[i + 1].lower if i + 1 < len(clause) else ""
         if token.lower in WRITER_WORDS and (token.lower not in _OBJECTS or nxt in _JOINERS):
             return "writer"
+        if token.lower == "me" and i > 0 and clause[i - 1].keys & _CAUSATIVES:
+            return "writer"  # "mom made me clean my room": the writer did it
     for index, token in enumerate(clause[:3]):
         word = token.lower
         if word in _SUBJECT_SKIP:
             continue
-        nxt = index + 1
+        verb_at = index + 1
         if word in _TITLES or is_name(token):
             # "Dr Okafor suggested", "Mary Jane cooked": the verb comes after the whole name
-            while nxt < min(len(clause), index + 3) and is_name(clause[nxt]):
-                nxt += 1
-            if nxt < len(clause) and clause[nxt].text == "." and word in _TITLES:
-                nxt += 2
-        following = clause[nxt].lower if nxt < len(clause) else ""
-        if word in _TITLES and nxt > index + 1:
+            while verb_at < min(len(clause), index + 3) and is_name(clause[verb_at]):
+                verb_at += 1
+            if verb_at < len(clause) and clause[verb_at].text == "." and word in _TITLES:
+                verb_at += 2
+        following = clause[verb_at].lower if verb_at < len(clause) else ""
+        if word in _TITLES and verb_at > index + 1:
             return "other" if is_inflected_verb(following) else None
         is_person = (
             word in OTHER_PRONOUNS or word in RELATIONS or (is_name(token) and could_be_name(word))
@@ -187,7 +259,8 @@ def segment_trigger(
     """The segment's trigger, or None when it names no activity and no event."""
     inside = [m for m in mentions if segment.lo <= m.lo < segment.hi]
     if subject == "other":
-        inside = []
+        # "Tom made dinner" is Tom's; "mum rang" is a call the writer was on
+        inside = [m for m in inside if m.activity.name in SHARED_ACTIVITIES]
     clause = tokens[segment.lo : segment.hi]
     happened: list[Mention] = []
     others: list[tuple[Mention, Modality]] = []

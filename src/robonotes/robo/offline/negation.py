@@ -8,6 +8,7 @@ morning"); a marker that opens the sentence ("Tomorrow: swim, yoga") covers the 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from enum import StrEnum
@@ -98,6 +99,7 @@ NEGATION_PHRASES: tuple[tuple[str, ...], ...] = (
     ("gave", "up", "on"),
     ("blew", "off"),
 )
+CLASSIFY_REACH = 40
 NEGATION_WINDOW = 8
 """Words before a mention a negation reaches: "didn't have time to go for a run"."""
 NEAR_NEGATION_WORDS = frozenset({"instead", "without", "skip", "skipped", "skipping"})
@@ -275,8 +277,7 @@ _DETERMINERS = frozenset(
 
 def _recurring(words: Sequence[str]) -> bool:
     return any(
-        w in {"every", "each"} and nxt in _RECURRING_UNITS
-        for w, nxt in zip(words, words[1:], strict=False)
+        w in {"every", "each"} and nxt in _RECURRING_UNITS for w, nxt in itertools.pairwise(words)
     )
 
 
@@ -292,7 +293,14 @@ def sentence_scope(tokens: Sequence[Token]) -> Modality | None:
 def classify(
     clause: Sequence[Token], mention_lo: int, mention_hi: int, scope: Modality | None = None
 ) -> Modality:
-    """Modality of the mention at clause[mention_lo:mention_hi] (indices into `clause`)."""
+    """Modality of the mention at clause[mention_lo:mention_hi] (indices into `clause`).
+
+    Only `CLASSIFY_REACH` words either side are read: a clause is rarely longer, and a run-on
+    "clause" of thousands of words must not cost words x mentions.
+    """
+    lo = max(0, mention_lo - CLASSIFY_REACH)
+    clause = clause[lo : mention_hi + CLASSIFY_REACH]
+    mention_lo, mention_hi = mention_lo - lo, mention_hi - lo
     words = _words(clause)
     before = words[max(0, mention_lo - NEGATION_WINDOW) : mention_lo]
     after = words[mention_hi:]

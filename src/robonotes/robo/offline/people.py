@@ -54,6 +54,7 @@ CUE_WORDS = frozenset(
         "ringing",
         "skyped",
         "con",
+        "wi",
         "avec",
         "mit",
         "chez",
@@ -88,6 +89,9 @@ SUBJECT_VERBS = frozenset(
         "hosted",
         "drove",
         "met",
+        "rang",
+        "skyped",
+        "facetimed",
         "and",
     ]
 )
@@ -133,6 +137,7 @@ RELATIONS: dict[str, str] = {
     "oma": "oma", "opa": "opa", "mutti": "mutti", "schwester": "schwester",
     "bruder": "bruder", "freundin": "freundin", "freund": "freund", "amma": "amma",
     "appa": "appa", "ammi": "ammi", "abbu": "abbu", "nani": "nani", "dadi": "dadi",
+    "wean": "wean", "weans": "weans", "bairn": "bairn", "bairns": "bairns", "da": "da",
     "didi": "didi", "bhaiya": "bhaiya", "chacha": "chacha", "mami": "mami",
 }  # fmt: skip
 """Relation words; a relation alone is reported as written ("mum", "abuela"), as annotators do."""
@@ -171,6 +176,9 @@ _DETERMINERS = frozenset(
         "of",
         "new",
         "old",
+        "whole",
+        "entire",
+        "same",
         "la",
         "el",
         "mi",
@@ -184,6 +192,7 @@ _DETERMINERS = frozenset(
 )
 _WRITER = frozenset({"i", "me", "myself", "we", "us", "ourselves", "i'm", "i've", "i'd"})
 _ARTICLES = frozenset({"the", "a", "an"})
+_OBJECT_PRONOUNS = frozenset({"her", "him", "them"})
 """After "with the" a capitalised word is a thing ("the Hanteln", "the new Pixar movie"), not a
 person; roles still read ("with the kids")."""
 NUMBER_WORDS = frozenset(
@@ -261,6 +270,17 @@ NOT_NAMES = frozenset(
         "thanksgiving",
         "halloween",
         "covid",
+        "til",
+        "till",
+        "rn",
+        "tho",
+        "ngl",
+        "tbh",
+        "haha",
+        "lmao",
+        "idk",
+        "pls",
+        "asap",
     ]
 )
 
@@ -339,9 +359,17 @@ def _read_person(
         j += 1
     role: str | None = None
     article = any(t.lower in _ARTICLES for t in tokens[i:j])
-    if j < len(tokens) and tokens[j].lower in RELATIONS:
-        role = tokens[j].lower
+    if j < len(tokens) and _relation(tokens[j]) is not None:
+        role = _relation(tokens[j])
         j += 1
+        if (
+            [t.lower for t in tokens[j : j + 3]] == ["-", "in", "-"]
+            and j + 3 < len(tokens)
+            and tokens[j + 3].lower in {"law", "laws"}
+        ):
+            # "my brother-in-law Walt": the hyphens split the relation into tokens
+            role = f"{role}-in-{tokens[j + 3].lower}"
+            j += 4
     if (
         j + 2 < len(tokens)
         and tokens[j].lower in _TITLES
@@ -371,12 +399,26 @@ def _read_person(
     return None, i
 
 
+def _relation(token: Token) -> str | None:
+    """The relation word as written, lower-case, also in the possessive ("my uncle's")."""
+    word = token.lower
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix) and word[: -len(suffix)] in RELATIONS:
+            return word[: -len(suffix)]
+    return word if word in RELATIONS else None
+
+
 def _read_list(tokens: Sequence[Token], i: int, *, lenient: bool = False) -> list[str]:
     """People at tokens[i:], separated by commas, "and", "&" or "plus"."""
     people: list[str] = []
     while i < len(tokens):
         word = tokens[i].lower
-        if word in _WRITER:
+        if word in _WRITER or (
+            word in _OBJECT_PRONOUNS
+            and (i + 1 >= len(tokens) or tokens[i + 1].lower in _SEPARATORS)
+        ):
+            # the writer is not a person present; "with her and her sister" names two, and
+            # the extractor resolves "her" from earlier sentences
             i += 1
         else:
             person, after = _read_person(tokens, i, lenient=lenient)
@@ -392,15 +434,19 @@ def _read_list(tokens: Sequence[Token], i: int, *, lenient: bool = False) -> lis
 
 
 def _hosts_event(tokens: Sequence[Token], i: int) -> bool:
-    """"Fatima's goodbye party", "at Mara's show": whose event it is was there."""
+    """ "Fatima's goodbye party", "at Mara's show": whose event it is was there."""
     token = tokens[i]
     word = token.lower
     if not (token.is_capitalized and word.endswith(("'s", "’s")) and could_be_name(word[:-2])):
         return False
     before = tokens[i - 1].lower if i > 0 else ""
-    if i > 0 and tokens[i - 1].is_word and before not in {"at", "to", "and", "then", "chez"}:
-        if before not in RELATIONS:
-            return False
+    if (
+        i > 0
+        and tokens[i - 1].is_word
+        and before not in {"at", "to", "and", "then", "chez"}
+        and before not in RELATIONS
+    ):
+        return False
     if any(t.lower in _OWNED_EVENTS for t in tokens[i + 1 : i + 3]):
         return True
     return before in {"at", "to", "chez"} | RELATIONS.keys() and (
@@ -424,10 +470,19 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
             # "en casa de la abuela": at someone's home; "Casa de Campo" is a park
             found.extend(_read_list(tokens, i + 2))
         elif _party_host(tokens, i):
-            found.append(_name_text(tokens[i + 1]))
+            host = tokens[i + 2] if tokens[i + 1].lower in {"my", "our"} else tokens[i + 1]
+            found.append(_relation(host) or _name_text(host))
         elif word in CUE_WORDS or (word == "for" and _followed_by_people(tokens, i + 1)):
             start = i + 2 if i + 1 < len(tokens) and tokens[i + 1].text == "/" else i + 1
-            found.extend(_read_list(tokens, start, lenient=word in {"w", "with"}))
+            # "coffee with appeltaart": after food a long unknown word is what came with it;
+            # short ones are still names ("coffee w dev")
+            lenient = word in {"w", "with"} and not (
+                i > 0
+                and tokens[i - 1].lower in _FOODS
+                and start < len(tokens)
+                and len(tokens[start].text) > 6
+            )
+            found.extend(_read_list(tokens, start, lenient=lenient))
         elif (
             i + 2 < len(tokens)
             and tokens[i + 1].lower in _SEPARATORS
@@ -440,6 +495,8 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
             found.extend(_read_list(tokens, i))
         elif (word == "my" or word == "our") and i + 1 < len(tokens):
             person, after = _read_person(tokens, i)
+            if person is not None and _relation(tokens[i + 1]) is None:
+                person = None  # "read my Bible": a bare "my" + capital is a thing
             if person is not None and (
                 after >= len(tokens) or tokens[after].lower in SUBJECT_VERBS
             ):
@@ -461,6 +518,10 @@ def find_people(tokens: Sequence[Token]) -> list[str]:
     return _distinct(found)
 
 
+_FOODS = frozenset(
+    {"coffee", "tea", "cake", "toast", "pasta", "rice", "pancakes", "waffles", "chai", "beer",
+     "wine", "curry", "salad", "bread", "eggs", "chips", "fries", "pie", "cream", "milk"}
+)  # fmt: skip
 _GATHERINGS = frozenset(
     {"bbq", "barbecue", "party", "drinks", "games", "sleepover", "cookout", "potluck", "do",
      "night", "club", "housewarming"}
@@ -474,8 +535,17 @@ def _party_host(tokens: Sequence[Token], i: int) -> bool:
     """
     if tokens[i].lower not in {"at", "to"} or i + 1 >= len(tokens) or i == 0:
         return False
+    if tokens[i + 1].lower in {"my", "our"} and i + 2 < len(tokens):
+        i += 1  # "bbq at my uncle's"
+        if _relation(tokens[i + 1]) is None:
+            return False
+        return tokens[i - 2].lower in _GATHERINGS and tokens[i + 1].lower.endswith(("'s", "’s"))
     host = tokens[i + 1]
-    ends = i + 2 >= len(tokens) or not tokens[i + 2].is_word
+    ends = (
+        i + 2 >= len(tokens)
+        or not tokens[i + 2].is_word
+        or tokens[i + 2].lower in {"tonight", "today", "yesterday", "last", "this", "on"}
+    )
     return (
         host.is_capitalized
         and host.lower.endswith("'s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -159,3 +160,11 @@ def _joins_names(tokens: list[Token], index: int) -> bool:
 def _is_symbol(token: Token) -> bool:
     """An emoji or pictograph: writers use them between clauses ("brunch 🥞 she's moving")."""
     return len(token.text) == 1 and unicodedata.category(token.text) in {"So", "Sk", "Mn", "Cf"}
+
+
+def bare_segments(segments: Sequence[Segment], starts: Iterable[int]) -> Iterator[Segment]:
+    """The segments in which none of `starts` (token offsets of found mentions) falls."""
+    taken = list(starts)
+    for segment in segments:
+        if not any(segment.lo <= at < segment.hi for at in taken):
+            yield segment

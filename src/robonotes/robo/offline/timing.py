@@ -18,15 +18,17 @@ from robonotes.domain.results import PartOfDay
 _PART_WORDS: tuple[tuple[re.Pattern[str], PartOfDay], ...] = (
     (re.compile(r"\blast\s+night\b|\bmidnight\b|\bbefore\s+bed(?:time)?\b|\bbedtime\b"
                 r"|\bin\s+the\s+night\b|\bmiddle\s+of\s+the\s+night\b|\blate[\s-]night\b"
-                r"|\ball[\s-]night\b|\bovernight\b|\bnight\b|\bnite\b|\bnuit\b|\bnachts\b|\bnoche\b", re.I),
+                r"|\ball[\s-]night\b|\bovernight\b|\bnight\b|\bnite\b"
+                r"|\bnuit\b|\bnachts\b|\bnoche\b", re.I),
      PartOfDay.NIGHT),
     (re.compile(r"\btonight\b|\btonite\b|\b2nite\b|\bthis\s+eve(?:ning)?\b|\bevening\b|\bafter\s+work\b"
                 r"|\bafter\s+dinner\b|\bdinner(?:time)?\b|\bsunset\b|\bdusk\b|\bsupper\b"
                 r"|\bsoir(?:ée)?\b|\babends?\b|\besta\s+noche\b", re.I),
      PartOfDay.EVENING),
-    (re.compile(r"\bafternoon\b|\bafter\s+lunch\b|\blunch(?:time)?\b|\bmidday\b|\bnoon\b"
+    (re.compile(r"\bafternoon\b|\bafter\s+lunch\b|\blunch(?:time|ed)?\b|\bmidday\b|\bnoon\b"
                 r"|\barvo\b|\bpm\s+slot\b"
-                r"|\bnachmittags?\b|\baprès-midi\b|\bapres-midi\b|\b(?:esta|la|por\s+la)\s+tarde\b", re.I),
+                r"|\bnachmittags?\b|\baprès-midi\b|\bapres-midi\b"
+                r"|\b(?:esta|la|por\s+la)\s+tarde\b", re.I),
      PartOfDay.AFTERNOON),
     (re.compile(r"\bmorning\b|\bbefore\s+breakfast\b|\bbreakfast\b|\bbrunch\b|\bbrekk(?:ie|y)\b"
                 r"|\bsunrise\b|\bdawn\b|\bmatin\b|\bmorgens\b|\bvormittags?\b"
@@ -118,12 +120,21 @@ def find_part_of_day(text: str) -> tuple[PartOfDay | None, str | None]:
     return best[1], best[2]
 
 
+_EVENING_CONTEXT = re.compile(
+    r"\b(?:fireworks|drinks|pub|bar|party|gig|concert|movie|film|show|club|dinner|date|karaoke)\b",
+    re.I,
+)
+"""Things done in the evening: "fireworks at 9" is 9 pm."""
+
+
 def _bare_hour(text: str) -> tuple[PartOfDay | None, str | None]:
     """ "at 10" with no am/pm: 5-11 is the morning, 12-4 the afternoon (1-4 read as pm)."""
     match = _BARE_HOUR.search(text)
     if match is None:
         return None, None
     hour = int(match.group(1))
+    if 6 <= hour <= 11 and _EVENING_CONTEXT.search(text):
+        return PartOfDay.EVENING, match.group(0).strip()
     if 5 <= hour <= 11:
         return PartOfDay.MORNING, match.group(0).strip()
     if hour == 12 or 1 <= hour <= 4:

@@ -295,12 +295,22 @@ class SqlAlchemyActivityRepository:
             .values(activity_id=target_id)
         )
         await connection.execute(delete(activities).where(activities.c.id == source_id))
-        # A note that told of both is one occurrence of the merged activity, as extraction counts.
+        # A note that told of both is one occurrence of the merged activity, as extraction counts;
+        # the one kept carries the note's whole duration, so merging loses no time.
         occ = activity_occurrences
         first_per_note = (
-            select(func.min(occ.c.id))
-            .where(occ.c.activity_id == target_id)
-            .group_by(occ.c.note_id)
+            select(func.min(occ.c.id)).where(occ.c.activity_id == target_id).group_by(occ.c.note_id)
+        )
+        same_note = occ.alias("same_note")
+        note_minutes = (
+            select(func.sum(same_note.c.duration_minutes))
+            .where(same_note.c.activity_id == target_id, same_note.c.note_id == occ.c.note_id)
+            .scalar_subquery()
+        )
+        await connection.execute(
+            update(occ)
+            .where(occ.c.activity_id == target_id, occ.c.id.in_(first_per_note))
+            .values(duration_minutes=note_minutes)
         )
         await connection.execute(
             delete(occ).where(occ.c.activity_id == target_id, occ.c.id.not_in(first_per_note))

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from tests.unit.robo.offline.support import run
 
-from robonotes.domain.context import ExtractionContext
 from robonotes.domain.results import MomentStatus, PartOfDay, RoboProcessingResult
 from robonotes.robo.offline import OfflineRoboService
 from robonotes.robo.offline.quantities import find_duration_minutes, find_quantity
-
-CREATED = datetime(2026, 3, 14, 21, 30, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def robo() -> OfflineRoboService:
-    return OfflineRoboService()
-
-
-def run(robo: OfflineRoboService, text: str) -> RoboProcessingResult:
-    return robo.extract_text(text, ExtractionContext(created_at=CREATED))
 
 
 def names(result: RoboProcessingResult) -> list[str]:

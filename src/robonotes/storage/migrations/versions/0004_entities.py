@@ -1,4 +1,4 @@
-"""Linked history: activities, activity_aliases, moments, moment_notes, moment_activities, occurrences.
+"""Linked history: activities, aliases, moments, moment_notes, moment_activities, occurrences.
 
 Revision ID: 0004
 Revises: 0003

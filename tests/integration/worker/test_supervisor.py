@@ -1,0 +1,105 @@
+"""The supervisor over real forked processes: restarts after crashes, burst exit, signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from robonotes.queue.supervisor import Supervisor
+
+
+def _starts(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def test_crashed_child_is_restarted_and_burst_exits_zero_once_all_finish(tmp_path: Path) -> None:
+    log = tmp_path / "starts"
+
+    def child(index: int) -> int:
+        with log.open("a") as out:
+            out.write(f"{index}\n")
+        # Child 0 crashes on its first two starts (a SIGKILL-like death, then an exception).
+        crashes = sum(1 for line in log.read_text().splitlines() if line == "0")
+        if index == 0 and crashes == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if index == 0 and crashes == 2:
+            raise RuntimeError("boom")
+        return 0
+
+    supervisor = Supervisor(processes=2, target=child, burst=True, backoff_max_s=0.5)
+
+    code = supervisor.run()
+
+    assert code == 0
+    assert sorted(log.read_text().splitlines()) == ["0", "0", "0", "1"]
+    assert [slot.restarts for slot in supervisor.slots] == [2, 0]
+    assert supervisor.child_pids() == []
+
+
+def test_sigterm_is_forwarded_and_every_child_drains_before_the_supervisor_exits(
+    tmp_path: Path,
+) -> None:
+    script = textwrap.dedent(
+        f"""
+        import signal, sys, time
+        from pathlib import Path
+        from robonotes.queue.supervisor import Supervisor
+
+        def child(index):
+            stopped = []
+            signal.signal(signal.SIGTERM, lambda *_: stopped.append(1))
+            Path("{tmp_path}/started-%d" % index).write_text("")
+            while not stopped:
+                time.sleep(0.02)
+            Path("{tmp_path}/drained-%d" % index).write_text("")
+            return 0
+
+        sys.exit(Supervisor(processes=3, target=child).run())
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.glob("started-*"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+
+    assert code == 0
+    assert sorted(p.name for p in tmp_path.glob("drained-*")) == [
+        "drained-0",
+        "drained-1",
+        "drained-2",
+    ]
+
+
+def test_a_child_that_ignores_the_stop_is_killed_after_the_timeout(tmp_path: Path) -> None:
+    script = textwrap.dedent(
+        f"""
+        import signal, sys, time
+        from pathlib import Path
+        from robonotes.queue.supervisor import Supervisor
+
+        def child(index):
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            Path("{tmp_path}/started").write_text("")
+            while True:
+                time.sleep(1)
+
+        sys.exit(Supervisor(processes=1, target=child, stop_timeout_s=0.5).run())
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=30)
+
+    assert code == 1
