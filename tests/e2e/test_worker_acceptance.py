@@ -50,6 +50,10 @@ def test_500_imported_notes_complete_on_redis_and_postgresql(
     assert status_counts(tmp_path, env) == {"COMPLETED": 500}
     health = robonotes("health", "--json", env=env, cwd=tmp_path, check=False)
     assert json.loads(health.stdout)["ready"] == 0
+    # Two processes linked one person's notes at once: still one activity per kind of doing.
+    listed = robonotes("activities", "list", "--user", "ana", "--json", env=env, cwd=tmp_path)
+    counts = {item["name"]: item["count"] for item in json.loads(listed.stdout)}
+    assert counts == dict.fromkeys(["cooking", "reading", "running", "swimming", "yoga"], 100)
 
 
 def test_permanent_401_dead_letters_and_replay_completes_after_the_fix(

@@ -223,3 +223,40 @@ async def test_edited_deleted_and_unprocessable_notes_end_in_their_own_states(
         for job in await stack.container.dead_letters.list()
     ]
     assert all(job is None or job.state is not JobState.DEAD for job in job_states)
+
+
+async def test_a_note_processed_again_by_edits_replay_and_redelivery_keeps_one_set_of_results(
+    lean_stack: Stack,
+) -> None:
+    stack = lean_stack
+    notes = stack.container.notes
+    (note_id,) = await stack.add_notes(1, body="I ran 5k with Sam.")
+    await stack.worker().run()
+    # Edit it and edit it back: two more versions, each processed.
+    await notes.update(user_id=stack.user_id, note_id=note_id, body="I ran 5k with Sam and Lea.")
+    await stack.worker().run()
+    await notes.update(user_id=stack.user_id, note_id=note_id, body="I ran 5k with Sam.")
+    await stack.worker().run()
+    # Reprocess into the DLQ, then replay it.
+    stack.robo.errors["Sam"] = [RoboAuthError("401 invalid key")]
+    await notes.reprocess(user_id=stack.user_id, note_id=note_id)
+    await stack.worker().run()
+    assert await stack.states() == {S.COMPLETED: 2, S.FAILED: 1}  # v1 and v2 stay done
+    await stack.container.dead_letters.replay(rate_per_s=1000)
+    await stack.worker().run()
+    # Reprocess once more and let the worker "die" after its commit: the job is redelivered.
+    await notes.reprocess(user_id=stack.user_id, note_id=note_id)
+    (job,) = await stack.container.queue.claim(worker_id="dead-worker", limit=1, lease_ms=150)
+    await stack.container.processor.handle(job)
+    await asyncio.sleep(0.2)
+
+    await stack.worker().run()
+
+    assert stack.robo.calls == 6
+    assert await stack.states() == {S.COMPLETED: 3}
+    assert await stack.occurrences_per_note() == {note_id: 1}
+    assert await stack.moments_per_note() == {note_id: 1}
+    assert await stack.scalar_rows("SELECT COUNT(*) FROM activities") == [(1,)]
+    assert await stack.scalar_rows("SELECT COUNT(*) FROM moments") == [(1,)]
+    note = await notes.get(user_id=stack.user_id, note_id=note_id)
+    assert note.robo_processed_version == 3
