@@ -87,6 +87,8 @@ def moments_table(moments: list[Moment], *, title: str) -> Table:
         when = moment.start.strftime("%a %d %b") if moment.start else "-"
         if moment.part_of_day:
             when = f"{when} {moment.part_of_day}"
+        if moment.status != "happened":  # a plan or a habit has no place on the calendar yet
+            when = moment.status if moment.start is None else f"{when} ({moment.status})"
         table.add_row(
             escape(when),
             escape(moment.title),

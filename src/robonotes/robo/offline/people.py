@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from lemminflect import getAllLemmas
+
 from robonotes.robo.offline.text import Token, could_be_name, is_inflected_verb, is_known_word
 
 CUE_WORDS = frozenset(
@@ -387,7 +389,9 @@ def _read_person(
         return None, i
     if article and role is None:
         return None, i
-    if j < len(tokens) and (is_name(tokens[j]) or (lenient and _lenient_name(tokens[j]))):
+    if j < len(tokens) and (
+        is_name(tokens[j]) or (lenient and _lenient_name(tokens[j]) and not _modifier(tokens, j))
+    ):
         parts = [_name_text(tokens[j])]
         j += 1
         while j < len(tokens) and is_name(tokens[j]) and len(parts) < 3:
@@ -397,6 +401,20 @@ def _read_person(
     if role is not None:
         return role, j
     return None, i
+
+
+_NOT_HEADS = frozenset({"all", "both", "lot", "bit", "while"})
+
+
+def _modifier(tokens: Sequence[Token], j: int) -> bool:
+    """ "with miso glaze": an unknown word before a plain noun modifies it; it is not a name."""
+    if j + 1 >= len(tokens):
+        return False
+    after = tokens[j + 1]
+    if after.is_capitalized or not after.lower.isalpha() or after.lower in _NOT_HEADS:
+        return False
+    kinds = getAllLemmas(after.lower)
+    return "NOUN" in kinds and "ADV" not in kinds
 
 
 def _relation(token: Token) -> str | None:

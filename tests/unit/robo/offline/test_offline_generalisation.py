@@ -326,3 +326,20 @@ def test_lower_case_names_are_read_but_not_food_or_chat_words(
     robo: OfflineRoboService, text: str, activity: str, people: tuple[str, ...]
 ) -> None:
     assert moment_with(run(robo, text), activity).people == people
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Cooked salmon with miso glaze for dinner.", []),
+        ("Made toast with tahini butter this morning.", []),
+        ("Coffee w dev at the cafe.", ["dev"]),
+        ("Played chess with jonas today.", ["jonas"]),
+    ],
+)
+def test_an_unknown_lowercase_word_before_a_noun_is_an_ingredient_not_a_person(
+    robo: OfflineRoboService, text: str, people: list[str]
+) -> None:
+    result = run(robo, text)
+
+    assert [p for m in result.moments for p in m.people] == people
