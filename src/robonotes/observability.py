@@ -52,6 +52,9 @@ QUEUE_DEPTH = Gauge("robonotes_queue_depth", "Jobs in the queue by state", ["sta
 QUEUE_OLDEST_READY_S = Gauge("robonotes_queue_oldest_ready_seconds", "Age of the oldest ready job")
 QUEUE_OVERDUE_LEASES = Gauge("robonotes_queue_overdue_leases", "Leases past their deadline")
 QUEUE_LIVE_WORKERS = Gauge("robonotes_queue_live_workers", "Workers with a fresh heartbeat")
+QUEUE_SCRAPE_ERRORS = Counter(
+    "robonotes_queue_scrape_errors", "Scrapes of /metrics that could not read the queue"
+)
 WORKER_IN_FLIGHT = Gauge("robonotes_worker_in_flight", "Jobs this worker is running now")
 
 

@@ -173,3 +173,63 @@ def test_uvicorn_stops_cleanly_on_sigterm(server: tuple[str, str, subprocess.Pop
     assert return_code in {0, -signal.SIGTERM}, stderr[-2000:]
     assert "Traceback" not in stderr
     assert "Application shutdown complete" in stderr
+
+
+def test_serve_with_worker_processes_notes_in_process_and_drains_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    from robonotes.storage.migrate import upgrade_database
+
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'robonotes.db'}"
+    upgrade_database(database_url)
+    token = asyncio.run(_create_user(database_url))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROBONOTES_")}
+    env.update({"ROBONOTES_DATABASE_URL": database_url, "ROBONOTES_ROBO_PROVIDER": "offline"})
+    command = [sys.executable, "-m", "robonotes.cli.main", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--with-worker"], env=env, cwd=tmp_path, stderr=subprocess.PIPE
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        _wait_until_up(base_url, process)
+        with httpx.Client(base_url=base_url, timeout=10) as client:
+            note_id = client.post(
+                "/v1/notes", json={"body": "Ran 5k with Sam this morning."}, headers=auth
+            ).json()["id"]
+            deadline = time.monotonic() + 30
+            note: dict[str, object] = {}
+            while time.monotonic() < deadline:
+                note = client.get(f"/v1/notes/{note_id}", headers=auth).json()
+                if note["robo_status"] == "COMPLETED":
+                    break
+                time.sleep(0.2)
+            metrics = client.get("/metrics").text
+
+        process.send_signal(signal.SIGTERM)
+        return_code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert note["robo_status"] == "COMPLETED"
+    assert [a["activity"] for a in note["activities"]] == ["running"]  # type: ignore[union-attr]
+    assert 'robonotes_queue_depth{state="ready"} 0.0' in metrics
+    assert "robonotes_jobs_completed_total 1.0" in metrics
+    assert return_code in {0, -signal.SIGTERM}
+
+
+def test_serve_with_worker_refuses_several_server_processes(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "robonotes.cli.main", "serve", "--with-worker", "--workers", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "--with-worker runs one server process" in result.stderr

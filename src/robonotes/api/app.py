@@ -6,6 +6,8 @@ BodyLimitMiddleware (413), then FastAPI's own exception handlers (problems.py) a
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
@@ -14,17 +16,20 @@ from fastapi import APIRouter, FastAPI
 
 from robonotes.api.middleware import BodyLimitMiddleware, CatchAllMiddleware
 from robonotes.api.problems import install_problem_handlers
-from robonotes.api.routes import entities, health, notes
+from robonotes.api.routes import entities, health, metrics, notes
 from robonotes.bootstrap import Container
 from robonotes.config import Settings
 
+log = logging.getLogger(__name__)
+
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
+    metrics.router,
     notes.router,
     entities.activities_router,
     entities.moments_router,
 )
-"""Every router the app serves; a new endpoint module (e.g. /metrics) adds its router here."""
+"""Every router the app serves; a new endpoint module adds its router here."""
 
 
 def _package_version() -> str:
@@ -34,8 +39,12 @@ def _package_version() -> str:
         return "0+unknown"
 
 
-def create_app(container: Container | None = None) -> FastAPI:
-    """The app; with no container, the lifespan builds one from Settings() and closes it after."""
+def create_app(container: Container | None = None, *, with_worker: bool = False) -> FastAPI:
+    """The app; with no container, the lifespan builds one from Settings() and closes it after.
+
+    `with_worker` runs one Worker in this process for the embedded mode (`serve --with-worker`):
+    it starts with the app and, on shutdown, drains and releases its jobs before the pools close.
+    """
     settings = container.settings if container is not None else Settings()
 
     @asynccontextmanager
@@ -43,12 +52,14 @@ def create_app(container: Container | None = None) -> FastAPI:
         if container is not None:
             # The caller built it and owns its life.
             app.state.container = container
-            yield
+            async with _worker_running(container, enabled=with_worker):
+                yield
             return
         owned = Container(settings)
         app.state.container = owned
         try:
-            yield
+            async with _worker_running(owned, enabled=with_worker):
+                yield
         finally:
             app.state.container = None
             await owned.aclose()
@@ -68,3 +79,21 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(CatchAllMiddleware)
     return app
+
+
+@asynccontextmanager
+async def _worker_running(container: Container, *, enabled: bool) -> AsyncIterator[None]:
+    """Run the container's Worker as a task while the app serves (when enabled)."""
+    if not enabled:
+        yield
+        return
+    worker = container.worker()
+    task = asyncio.create_task(worker.run(), name="in-process worker")
+    try:
+        yield
+    finally:
+        worker.request_stop()
+        try:
+            await task
+        except Exception:
+            log.exception("in-process worker crashed")

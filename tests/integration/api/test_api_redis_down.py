@@ -55,3 +55,14 @@ async def test_patch_answers_200_while_redis_is_down(
 
     assert patched.status_code == 200
     assert (patched.json()["version"], patched.json()["robo_status"]) == (2, "PENDING")
+
+
+async def test_metrics_still_answer_while_redis_is_down(
+    redis_down: tuple[httpx.AsyncClient, Person],
+) -> None:
+    client, _ = redis_down
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert "robonotes_queue_scrape_errors_total" in response.text
