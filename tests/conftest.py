@@ -22,7 +22,8 @@ TEST_DATABASE_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def _service_missing(what: str, error: BaseException) -> None:
+def service_missing(what: str, error: BaseException) -> None:
+    """Fail under CI=true, else skip loudly: a test whose service is missing never passes."""
     message = f"{what} does not answer ({type(error).__name__}: {error})"
     if IN_CI:
         pytest.fail(f"{message}; CI=true, so this is a failure, not a skip", pytrace=False)
@@ -38,7 +39,7 @@ def redis_url() -> str:
     try:
         client.ping()
     except redis.RedisError as exc:
-        _service_missing(f"Redis at {TEST_REDIS_URL}", exc)
+        service_missing(f"Redis at {TEST_REDIS_URL}", exc)
     finally:
         client.close()
     return TEST_REDIS_URL
@@ -74,7 +75,7 @@ def postgres_url() -> str:
     try:
         asyncio.run(probe())
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        _service_missing(f"PostgreSQL at {TEST_DATABASE_URL}", exc)
+        service_missing(f"PostgreSQL at {TEST_DATABASE_URL}", exc)
     return TEST_DATABASE_URL
 
 

@@ -307,6 +307,13 @@ class Container:
             importlib.import_module(name)
         build_activity_resolver()
 
+    async def ping_database(self) -> None:
+        """Raise unless the database answers a trivial query (readiness probes)."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
     async def aclose(self) -> None:
         """Release pools and clients that were built."""
         if "queue" in self.__dict__:

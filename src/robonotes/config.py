@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR}/robonotes.db",
         description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+        repr=False,  # it may carry a password
     )
     database_schema: str | None = Field(
         default=None, description="PostgreSQL schema to use (search_path); unset means public."
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None,
         description="Redis URL for the queue and shared rate limits; unset means the SQL queue.",
+        repr=False,  # it may carry a password
     )
     redis_prefix: str = Field(default="robonotes", description="First part of every Redis key.")
     redis_socket_timeout_s: float = Field(default=0.5, gt=0)

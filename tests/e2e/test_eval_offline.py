@@ -10,26 +10,9 @@ from typing import Any
 
 import pytest
 
-from robonotes.bootstrap import Container
-from robonotes.config import Settings
-
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "tests" / "data" / "gold" / "gold.jsonl"
 HOLDOUT = ROOT / "tests" / "data" / "gold" / "holdout.jsonl"
-
-
-def _offline_wired() -> bool:
-    try:
-        Container(Settings(robo_provider="offline")).robo  # noqa: B018
-    except NotImplementedError:
-        return False
-    return True
-
-
-needs_offline = pytest.mark.skipif(
-    not _offline_wired(),
-    reason="SKIPPED LOUDLY: Container.robo does not build the offline provider yet (issue 4)",
-)
 
 
 def run_eval(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -51,7 +34,6 @@ def gold_figures() -> dict[str, Any]:
     return figures
 
 
-@needs_offline
 def test_eval_offline_scores_every_gold_note_without_provider_errors(
     gold_figures: dict[str, Any],
 ) -> None:
@@ -60,7 +42,6 @@ def test_eval_offline_scores_every_gold_note_without_provider_errors(
     assert gold_figures["activities"]["tp"] > 0
 
 
-@needs_offline
 def test_offline_provider_meets_issue_4_targets_on_gold(gold_figures: dict[str, Any]) -> None:
     figures = {
         "activity_f1": gold_figures["activities"]["f1"],
@@ -75,7 +56,6 @@ def test_offline_provider_meets_issue_4_targets_on_gold(gold_figures: dict[str, 
     assert figures["part_of_day"] >= 0.85, figures
 
 
-@needs_offline
 def test_eval_offline_table_on_holdout_exits_zero() -> None:
     done = run_eval(HOLDOUT, "--provider", "offline")
 

@@ -110,3 +110,16 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 def test_parse_duration_refuses_anything_else(text: str) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(text)
+
+
+def test_passwords_in_the_database_and_redis_urls_stay_out_of_repr() -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://app:db-pass-1@db/robonotes",
+        redis_url="redis://:redis-pass-2@cache:6379/0",
+    )
+
+    shown = repr(settings) + str(settings)
+
+    assert "db-pass-1" not in shown
+    assert "redis-pass-2" not in shown
+    assert settings.database_url.endswith("@db/robonotes")

@@ -78,15 +78,15 @@ class RoboError(RoboNotesError):
 
 
 class RoboTransientError(RoboError):
-    """Worth retrying: the same call may succeed later."""
+    """Worth retrying: the same call may succeed later; `retry_after_s` is the server's hint."""
+
+    def __init__(self, message: str = "", *, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class RoboRateLimited(RoboTransientError):
     """The provider said 429; `retry_after_s` is its hint, when it gave one."""
-
-    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
 
 
 class RoboTimeout(RoboTransientError):
@@ -103,8 +103,7 @@ class CircuitOpenError(RoboTransientError):
     def __init__(
         self, message: str = "circuit open", *, retry_after_s: float | None = None
     ) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+        super().__init__(message, retry_after_s=retry_after_s)
 
 
 class RoboPermanentError(RoboError):

@@ -50,6 +50,8 @@ SCRIPT_NAMES = (
 MAX_ERROR_CLASS_CHARS = 200
 MAX_ERROR_MESSAGE_CHARS = 2_000
 HOUSEKEEPING_BATCH = 1_000
+ACK_BATCH = 500
+"""Most acks in one complete script call (a script blocks Redis while it runs)."""
 
 
 def load_script_source(name: str) -> str:
@@ -144,6 +146,8 @@ class RedisQueue:
         self._scripts: dict[str, AsyncScript] = {
             name: self._redis.register_script(load_script_source(name)) for name in SCRIPT_NAMES
         }
+        self._acks: list[tuple[str, str, asyncio.Future[bool]]] = []
+        self._ack_tasks: set[asyncio.Future[None]] = set()
 
     async def _call(self, name: str, *args: Any) -> Any:
         async with translated_errors(name):
@@ -171,9 +175,9 @@ class RedisQueue:
         limit = check_claim(limit=limit, lease_ms=lease_ms)
         if limit <= 0:
             return []
-        entries = await self._call("claim", worker_id, int(limit), int(lease_ms), new_token())
+        reply = await self._call("claim", worker_id, int(limit), int(lease_ms), new_token())
         jobs: list[Job] = []
-        for entry in entries:
+        for entry in json.loads(reply):
             job_id, fields = str(entry[0]), _pairs(entry[1:])
             try:
                 jobs.append(_job_of(job_id, fields))
@@ -194,8 +198,41 @@ class RedisQueue:
         return int(await self._call("heartbeat", check_worker_id(worker_id), int(lease_ms)))
 
     async def complete(self, job_id: str, *, token: str) -> bool:
-        """Delete the finished job and its idempotency key; False when the token is stale."""
-        return bool(await self._call("complete", job_id, token))
+        """Delete the finished job and its idempotency key; False when the token is stale.
+
+        Acks made in the same event-loop turn share one script call: a wave of jobs that
+        finish together costs one round trip, not one each.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._acks.append((job_id, token, future))
+        if len(self._acks) == 1:
+            loop.call_soon(self._flush_acks)
+        return await future
+
+    def _flush_acks(self) -> None:
+        batch, self._acks = self._acks, []
+        for start in range(0, len(batch), ACK_BATCH):
+            task = asyncio.ensure_future(self._send_acks(batch[start : start + ACK_BATCH]))
+            self._ack_tasks.add(task)
+            task.add_done_callback(self._ack_tasks.discard)
+
+    async def _send_acks(self, batch: list[tuple[str, str, asyncio.Future[bool]]]) -> None:
+        args = [part for job_id, token, _ in batch for part in (job_id, token)]
+        try:
+            done = await self._call("complete", *args)
+        except asyncio.CancelledError:
+            for *_, future in batch:
+                future.cancel()
+            raise
+        except Exception as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (*_, future), acked in zip(batch, done, strict=True):
+            if not future.done():
+                future.set_result(bool(acked))
 
     async def fail(
         self,
@@ -346,7 +383,9 @@ class RedisQueue:
         await ping_redis(self._redis)
 
     async def close(self) -> None:
-        """Close the process's Redis pools."""
+        """Send the acks still waiting, then close the process's Redis pools."""
+        if self._ack_tasks:
+            await asyncio.gather(*self._ack_tasks, return_exceptions=True)
         await self._clients.aclose()
 
 

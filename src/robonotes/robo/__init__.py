@@ -10,5 +10,7 @@
     metrics.py         Prometheus counters of calls, tokens and dropped items
     offline/           the offline baseline extractor
 
+The `RoboService` protocol itself (with `ExtractionContext`) is in `services/ports.py`: the
+services speak only to ports (DESIGN.md import rule 2), and these adapters implement it.
 Nothing is imported here, so importing one module never pulls in the SDK or the NLP libraries.
 """

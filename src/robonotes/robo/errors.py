@@ -19,7 +19,7 @@ Also here: reading `retry-after` / `retry-after-ms` and the `x-ratelimit-*` head
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -44,6 +44,7 @@ MAX_MESSAGE_CHARS = 300
 CONTENT_FILTER_CODES = frozenset({"content_filter", "content_policy_violation"})
 QUOTA_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
 
+_SECRET_SHAPES = re.compile(r"(sk-|Bearer\s+)[A-Za-z0-9._~+/=\-]{4,}")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -137,16 +138,28 @@ def retry_after_s(headers: Mapping[str, str], *, now: datetime | None = None) ->
     return seconds if 0 <= seconds < float("inf") else None
 
 
-def _message(exc: BaseException) -> str:
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """The text with the given secrets and anything shaped like a key or bearer token masked.
+
+    Providers and proxies echo what they were sent ("Incorrect API key provided: sk-..."); the
+    message goes on to the DLQ, the API and logs, so no key may survive in it.
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _SECRET_SHAPES.sub(lambda m: f"{m.group(1)}***", text)
+
+
+def _message(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:MAX_MESSAGE_CHARS]
+    return redact(f"{type(exc).__name__}: {text}", secrets)[:MAX_MESSAGE_CHARS]
 
 
-def map_status_error(exc: openai.APIStatusError) -> RoboError:
+def map_status_error(exc: openai.APIStatusError, *, secrets: Sequence[str] = ()) -> RoboError:
     """The tree's class for an HTTP error status from the provider."""
     status = exc.status_code
     code = (exc.code or "").lower()
-    message = _message(exc)
+    message = _message(exc, secrets)
     if status == 429:
         if code in QUOTA_CODES:
             return BudgetExceeded(message)
@@ -164,22 +177,20 @@ def map_status_error(exc: openai.APIStatusError) -> RoboError:
     return RoboUnavailable(message)
 
 
-def map_sdk_error(exc: BaseException) -> RoboError:
+def map_sdk_error(exc: BaseException, *, secrets: Sequence[str] = ()) -> RoboError:
     """The tree's class for any exception an SDK call raised (status, transport, parsing)."""
     if isinstance(exc, RoboError):
         return exc
-    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
-        return RoboTimeout(_message(exc))
     if isinstance(exc, openai.APIStatusError):
-        return map_status_error(exc)
-    if isinstance(exc, openai.APIConnectionError | httpx2.TransportError | ConnectionError):
-        return RoboUnavailable(_message(exc))
+        return map_status_error(exc, secrets=secrets)
+    message = _message(exc, secrets)
+    if isinstance(exc, openai.APITimeoutError | httpx2.TimeoutException | TimeoutError):
+        return RoboTimeout(message)
     if isinstance(exc, openai.ContentFilterFinishReasonError):
-        return RoboContentRejected(_message(exc))
+        return RoboContentRejected(message)
     if isinstance(exc, openai.LengthFinishReasonError):
-        return RoboOutputTruncated(_message(exc))
+        return RoboOutputTruncated(message)
     if isinstance(exc, openai.APIResponseValidationError | ValueError):
-        return RoboInvalidResponse(_message(exc))
-    if isinstance(exc, httpx2.HTTPError | openai.OpenAIError | OSError):
-        return RoboUnavailable(_message(exc))
-    return RoboUnavailable(_message(exc))
+        return RoboInvalidResponse(message)
+    # Connection errors, other transport and SDK errors, and anything unforeseen.
+    return RoboUnavailable(message)

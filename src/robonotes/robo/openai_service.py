@@ -156,6 +156,7 @@ class OpenAIService:
         self._temperature = temperature
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._secrets = (api_key,) if api_key else ()
         self._client = openai.AsyncOpenAI(
             api_key=api_key or PLACEHOLDER_API_KEY,
             base_url=base_url,
@@ -314,7 +315,7 @@ class OpenAIService:
                     temperature=openai.omit if self._temperature is None else self._temperature,
                 )
             except _SDK_FAILURES as exc:
-                error = map_sdk_error(exc)
+                error = map_sdk_error(exc, secrets=self._secrets)
                 response = getattr(exc, "response", None)
                 headers: Mapping[str, str] = response.headers if response is not None else {}
                 if isinstance(error, RoboTimeout) and reservation is not None:
@@ -367,18 +368,22 @@ class OpenAIService:
             log.warning("rate limiter observe_limits failed: %s", exc)
 
     def _quick_retry_delay(self, failed: _AttemptError, *, retries_done: int) -> float | None:
-        """Seconds to wait before a tier-1 retry, or None when the error goes to tier 2 or 3."""
+        """Seconds to wait before a tier-1 retry, or None when the error goes to tier 2 or 3.
+
+        Tier 1 is for connection errors, timeouts and 5xx only (DESIGN.md). A 429 goes to tier 2
+        at once, as does a hint longer than a quick retry; either way the server's hint rides
+        on the error, keeping its class, so the backoff honours it.
+        """
         error = failed.error
-        if not isinstance(error, RoboTransientError) or retries_done >= self._max_quick_retries:
+        if not isinstance(error, RoboTransientError):
             return None
         hint_s = retry_after_s(failed.headers)
-        if isinstance(error, RoboRateLimited):
-            hint_s = error.retry_after_s if error.retry_after_s is not None else hint_s
-            if hint_s is None:
-                return None
+        if error.retry_after_s is None:
+            error.retry_after_s = hint_s
+        hint_s = error.retry_after_s
+        if isinstance(error, RoboRateLimited) or retries_done >= self._max_quick_retries:
+            return None
         if hint_s is not None and hint_s > self._quick_retry_max_s:
-            if not isinstance(error, RoboRateLimited):
-                failed.error = RoboRateLimited(str(error), retry_after_s=hint_s)
             return None
         cap_s = min(self._quick_retry_max_s, self._quick_retry_min_s * 4 ** (retries_done + 1))
         delay_s = self._rng.uniform(self._quick_retry_min_s, cap_s)

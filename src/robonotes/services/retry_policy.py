@@ -3,8 +3,8 @@
     error                             kind   delay                       status after
     CircuitOpenError, BudgetExceeded  DEFER  retry_after_s or backoff    QUEUED (no attempt spent)
     RoboPermanentError, DomainError   DEAD   0                           FAILED (in the DLQ)
-    RoboRateLimited                   RETRY  max(backoff, retry_after_s) RETRY_SCHEDULED or FAILED
-    anything else (transient, bug)    RETRY  backoff                     RETRY_SCHEDULED or FAILED
+    RoboTransientError (429, 5xx...)  RETRY  max(backoff, retry_after_s) RETRY_SCHEDULED or FAILED
+    anything else (a bug, say)        RETRY  backoff                     RETRY_SCHEDULED or FAILED
 
 Unknown exceptions are retried rather than dead-lettered at once: a bug or an outage of a
 dependency should cost attempts, not notes; `max_attempts` still bounds them.
@@ -19,7 +19,7 @@ from robonotes.domain.exceptions import (
     DomainError,
     InvalidStatusTransition,
     RoboPermanentError,
-    RoboRateLimited,
+    RoboTransientError,
     is_deferral,
 )
 from robonotes.domain.jobs import FailKind, backoff_s
@@ -74,7 +74,7 @@ def classify_failure(
     )
     if permanent:
         return RetryDecision(FailKind.DEAD, 0, error_class, message)
-    retry_after = error.retry_after_s if isinstance(error, RoboRateLimited) else None
+    retry_after = error.retry_after_s if isinstance(error, RoboTransientError) else None
     delay = backoff_s(attempt, retry_after_s=retry_after, rng=rng, **backoff_kwargs)
     return RetryDecision(FailKind.RETRY, _to_ms(delay), error_class, message)
 

@@ -7,6 +7,7 @@ retried (counted by the server), and the ledger gets one row per HTTP attempt wi
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,13 +170,33 @@ async def test_long_retry_after_goes_to_tier_two_with_the_hint(local_openai: Loc
     assert len(calls) == 1
 
 
-async def test_short_retry_after_is_retried_in_tier_one(local_openai: LocalOpenAI) -> None:
+async def test_a_rate_limit_with_a_short_hint_still_goes_to_tier_two(
+    local_openai: LocalOpenAI,
+) -> None:
     local_openai.set_faults(script=["rate_limit", "ok"], retry_after_s=0.05)
 
-    result, calls = await _run(local_openai)
+    error, calls = await _run(local_openai)
 
-    assert not isinstance(result, RoboError)
-    assert [call.outcome for call in calls] == [CallOutcome.RETRIED, CallOutcome.OK]
+    assert isinstance(error, RoboRateLimited)
+    assert error.retry_after_s == pytest.approx(0.05)
+    assert [call.outcome for call in calls] == [CallOutcome.FAILED]
+
+
+async def test_a_refused_connection_is_unavailable_after_the_quick_retries(
+    local_openai: LocalOpenAI,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+
+    error, calls = await _run(local_openai, base_url=f"http://127.0.0.1:{closed_port}/v1")
+
+    assert type(error) is RoboUnavailable
+    assert [call.outcome for call in calls] == [
+        CallOutcome.RETRIED,
+        CallOutcome.RETRIED,
+        CallOutcome.FAILED,
+    ]
 
 
 async def test_recovery_after_transient_faults_ledgers_every_attempt(

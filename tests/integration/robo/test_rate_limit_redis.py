@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+from tests.conftest import service_missing
 
 from robonotes.domain.exceptions import RoboUnavailable
 from robonotes.robo.rate_limit import (
@@ -279,7 +280,7 @@ async def private_redis(tmp_path: Path) -> AsyncIterator[tuple[str, Callable[[],
     """A throwaway redis-server of this test's own (it may be flushed and killed), and a restart."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("SKIPPED LOUDLY: no redis-server binary to start a private Redis")
+        service_missing("redis-server, to start a private Redis", FileNotFoundError())
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -229,24 +229,37 @@ async def test_rate_limit_with_long_retry_after_goes_to_tier_two_without_sleepin
     assert len(transport.requests) == 1
 
 
-async def test_rate_limit_with_short_retry_after_is_retried_after_that_pause() -> None:
+async def test_rate_limit_goes_to_tier_two_at_once_with_the_server_hint() -> None:
     transport = ScriptedTransport(status(429, headers={"retry-after-ms": "700"}), ok(GOOD))
     sleeps = Sleeps()
 
-    result = await service(transport, sleeps=sleeps).extract(NOTE, CONTEXT)
+    with pytest.raises(RoboRateLimited) as caught:
+        await service(transport, sleeps=sleeps).extract(NOTE, CONTEXT)
 
-    assert len(result.calls) == 2
-    assert sleeps.delays[0] >= 0.7
+    assert caught.value.retry_after_s == 0.7
+    assert len(transport.requests) == 1
+    assert sleeps.delays == []
 
 
-async def test_server_error_with_long_retry_after_raises_rate_limited_for_tier_two() -> None:
+async def test_server_error_with_long_retry_after_keeps_its_class_and_hint_for_tier_two() -> None:
     transport = ScriptedTransport(status(503, headers={"retry-after": "30"}))
 
-    with pytest.raises(RoboRateLimited) as caught:
+    with pytest.raises(RoboUnavailable) as caught:
         await service(transport).extract(NOTE, CONTEXT)
 
     assert caught.value.retry_after_s == 30.0
     assert len(transport.requests) == 1
+
+
+async def test_the_last_quick_retry_hands_its_hint_to_tier_two() -> None:
+    busy = status(503, headers={"retry-after": "0.2"})
+    transport = ScriptedTransport(busy, busy, busy)
+
+    with pytest.raises(RoboUnavailable) as caught:
+        await service(transport, sleeps=Sleeps()).extract(NOTE, CONTEXT)
+
+    assert len(transport.requests) == 3
+    assert caught.value.retry_after_s == 0.2
 
 
 async def test_rate_limit_without_retry_after_is_not_retried_here() -> None:
@@ -465,3 +478,32 @@ async def test_a_note_with_nul_and_lone_surrogates_is_still_sent() -> None:
 
     assert [a.name for a in result.activities] == ["running"]
     assert "\\u0000" not in transport.requests[0].content.decode()
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        "Incorrect API key provided: {key}. You can find your API key at ...",
+        "proxy refused Authorization: Bearer {key}",
+        "bad key sk-proj-Abc123_def456-ghi",
+    ],
+)
+async def test_a_provider_that_echoes_the_key_never_gets_it_into_the_error(echoed: str) -> None:
+    key = "my-self-hosted-key-8c1f"
+    message = echoed.format(key=key)
+    transport = ScriptedTransport(status(401, body={"error": {"message": message, "type": "x"}}))
+    robo = OpenAIService(
+        api_key=key,
+        model="gpt-test",
+        base_url="http://llm.test/v1",
+        http_client=transport.client(),
+        sleep=Sleeps(),
+    )
+
+    with pytest.raises(RoboAuthError) as caught:
+        await robo.extract(NOTE, CONTEXT)
+
+    text = str(caught.value)
+    assert key not in text
+    assert "sk-proj-Abc123" not in text
+    assert "***" in text

@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from robonotes.api.deps import get_container
 from robonotes.api.problems import problem_response
@@ -28,11 +27,6 @@ router = APIRouter(tags=["health"])
 async def healthz() -> HealthOut:
     """Alive: the event loop runs. Touches nothing, so a slow database never kills the pod."""
     return HealthOut(status="ok")
-
-
-async def _database_ok(container: Container) -> None:
-    async with container.engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
 
 
 async def _queue_ok(container: Container) -> None:
@@ -60,7 +54,7 @@ async def readyz(
     """Ready: the database answers SELECT 1 and the queue answers a ping; else 503 naming which."""
     names = ("database", "queue")
     results = await asyncio.gather(
-        _run_check("database", lambda: _database_ok(container)),
+        _run_check("database", container.ping_database),
         _run_check("queue", lambda: _queue_ok(container)),
     )
     checks = dict(zip(names, results, strict=True))

@@ -1,4 +1,5 @@
--- ARGV: base, worker id, limit, lease_ms, token base -> list of {id, HGETALL...}
+-- ARGV: base, worker id, limit, lease_ms, token base -> JSON list of [id, HGETALL...]
+-- (one JSON string: the client decodes it in one C call instead of a nested reply per field)
 local wid, limit, lease_ms, token_base = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local now = now_ms()
 -- Due delayed jobs first become ready, so a retry does not wait for a separate promote.
@@ -35,5 +36,6 @@ if #claimed > 0 then
   redis.call('SET', worker_key(wid), now, 'PX', lease_ms)
   redis.call('ZADD', K_WORKERS, deadline, wid)
   redis.call('HINCRBY', K_STATS, 'claimed', #claimed)
+  return cjson.encode(claimed)
 end
-return claimed
+return '[]'
