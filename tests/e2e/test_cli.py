@@ -136,6 +136,26 @@ def test_import_saves_good_lines_and_reports_each_bad_one_by_number(cli_env: Pat
     assert listed[-1]["created_at"] == "2026-11-16T06:40:00+00:00"
 
 
+def test_importing_the_same_file_twice_saves_each_identified_note_once(cli_env: Path) -> None:
+    invoke("users", "create", "ana")
+    invoke("users", "create", "ben")
+    path = cli_env / "notes.jsonl"
+    path.write_text(
+        '{"id": "a-1", "text": "ran 5k"}\n{"id": "a-2", "text": "read"}\n{"text": "no id"}\n'
+    )
+    invoke("notes", "import", "--user", "ana", str(path))
+
+    again = invoke("notes", "import", "--user", "ana", str(path))
+    other_person = invoke("notes", "import", "--user", "ben", str(path))
+    listed = json.loads(invoke("notes", "list", "--user", "ana", "--json").stdout)
+
+    assert again.exit_code == 0
+    assert "imported 1 notes, skipped 2 lines" in again.stdout
+    assert "line 1: id 'a-1' was imported before, as note 1" in again.stderr
+    assert [n["body"] for n in listed] == ["no id", "no id", "read", "ran 5k"]
+    assert "imported 3 notes" in other_person.stdout
+
+
 def test_import_of_a_missing_file_says_so(cli_env: Path) -> None:
     invoke("users", "create", "ana")
 

@@ -24,7 +24,7 @@ class NoteLine:
     line_no: int
     text: str
     title: str | None = None
-    external_id: str | None = None
+    source_id: str | None = None
     created_at: datetime | None = None
     time_zone: str | None = None
     user: str | None = None
@@ -132,7 +132,7 @@ def parse_line(raw: bytes, *, line_no: int) -> NoteLine | None:
         line_no=line_no,
         text=text,
         title=title or None,
-        external_id=_optional_str(data, "id", max_chars=200),
+        source_id=_optional_str(data, "id", max_chars=200),
         created_at=created_at,
         time_zone=_time_zone(data, created_at),
         user=_optional_str(data, "user", max_chars=100),

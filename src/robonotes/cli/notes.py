@@ -81,6 +81,7 @@ async def import_file(
                     title=line.title,
                     created_at=line.created_at,
                     time_zone=line.time_zone,
+                    source_id=line.source_id,
                 )
             except NoteValidationError as exc:
                 skip(line_no, str(exc))

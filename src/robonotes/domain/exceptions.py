@@ -61,6 +61,15 @@ class NoteValidationError(DomainError):
     """A note's fields break a rule (too long, not text, ...)."""
 
 
+class NoteAlreadyImported(NoteValidationError):
+    """A note with this source id (an import's `id`) exists for the person already."""
+
+    def __init__(self, source_id: str, note_id: int) -> None:
+        super().__init__(f"id {source_id!r} was imported before, as note {note_id}")
+        self.source_id = source_id
+        self.note_id = note_id
+
+
 class InvalidStatusTransition(DomainError):
     """A processing status move that DESIGN.md's table does not allow."""
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from robonotes.domain.context import CandidateActivity, CandidateMoment, ExtractionContext
 from robonotes.domain.entities import Activity, Moment, NewMoment, NewOccurrence
@@ -22,8 +23,21 @@ MAX_CANDIDATE_MOMENTS = 10
 MAX_CANDIDATE_ALIASES = 4
 CANDIDATE_CHAR_BUDGET = 2_400
 """About 600 tokens of candidates: enough to link, small beside the static prompt."""
-MOMENT_WINDOW = timedelta(hours=36)
-"""Two notes tell of one moment only when their times lie this close."""
+
+
+def local_day(when: datetime, time_zone: str | None) -> tuple[datetime, datetime]:
+    """The writer's calendar day around `when`, as [start, end): moments merge within one day.
+
+    A run with Sam at the park today and another tomorrow are two moments; a day is the
+    narrowest window that still lets "yesterday's hike" in a later note meet the hike itself.
+    """
+    try:
+        zone: tzinfo = ZoneInfo(time_zone) if time_zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    local = when.astimezone(zone)
+    start = datetime.combine(local.date(), time(), tzinfo=zone)
+    return start, datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
 
 
 def _known(activity: Activity) -> KnownActivity:
@@ -119,7 +133,8 @@ class LinkingExtractionRecorder:
         recorded: set[int] = set()
         for item in result.activities:
             name = self._key(item.name)
-            activity_id = linked.get(name)
+            activity = linked.get(name)
+            activity_id = None if activity is None else activity.id
             if activity_id is None or activity_id in recorded:
                 continue  # once per note, as GUIDE.md counts activities
             recorded.add(activity_id)
@@ -144,12 +159,12 @@ class LinkingExtractionRecorder:
         note: NoteData,
         result: RoboProcessingResult,
         context: ExtractionContext,
-    ) -> dict[str, int]:
-        """Resolve every extracted activity; return canonical key -> activity id."""
+    ) -> dict[str, KnownActivity]:
+        """Resolve every extracted activity; return canonical key -> the activity it links to."""
         activities = await uow.activities.list_for_user(user_id=note.user_id)
         known = [_known(activity) for activity in activities]
         by_name = {activity.name: activity for activity in known}
-        ids: dict[str, int] = {}
+        linked_by_key: dict[str, KnownActivity] = {}
         now = self._clock.now()
         for item in result.activities:
             candidate = None
@@ -174,8 +189,8 @@ class LinkingExtractionRecorder:
                     await uow.activities.add_alias(
                         activity_id=activity_id, user_id=note.user_id, alias=form
                     )
-            ids[self._key(item.name)] = activity_id
-        return ids
+            linked_by_key[self._key(item.name)] = linked
+        return linked_by_key
 
     async def _write_moments(
         self,
@@ -183,13 +198,16 @@ class LinkingExtractionRecorder:
         *,
         note: NoteData,
         result: RoboProcessingResult,
-        linked: dict[str, int],
+        linked: dict[str, KnownActivity],
     ) -> list[int]:
         now = self._clock.now()
         written: list[int] = []
         for moment in result.moments:
-            names = [self._key(name) for name in moment.activities]
-            activity_ids = sorted({linked[name] for name in names if name in linked})
+            keys = [self._key(name) for name in moment.activities]
+            activity_ids = sorted({linked[key].id for key in keys if key in linked})
+            # Stored names, as the person's moments carry them: "jogging" linked to "running"
+            # must meet a moment of "running".
+            names = [linked[key].name if key in linked else key for key in keys]
             start = moment.time.start
             if start is None and moment.status is MomentStatus.HAPPENED:
                 # With no time in the text, the day the note was written is the best we know.
@@ -235,8 +253,9 @@ class LinkingExtractionRecorder:
         self, uow: UnitOfWork, *, note: NoteData, moment: ExtractedMoment, names: Sequence[str]
     ) -> Moment | None:
         when: datetime = moment.time.start or note.created_at
+        day_start, day_end = local_day(when, note.time_zone)
         nearby = await uow.moments.in_window(
-            user_id=note.user_id, start_from=when - MOMENT_WINDOW, start_to=when + MOMENT_WINDOW
+            user_id=note.user_id, start_from=day_start, start_to=day_end
         )
         for existing in nearby:
             if note.id in existing.note_ids:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from robonotes.domain.exceptions import (
     InvalidStatusTransition,
+    NoteAlreadyImported,
     NoteValidationError,
     RoboNotesError,
 )
@@ -75,11 +76,22 @@ class NoteService:
         title: str | None = None,
         created_at: datetime | None = None,
         time_zone: str | None = None,
+        source_id: str | None = None,
     ) -> NoteData:
-        """Write the note and its PENDING status in one transaction, then try to enqueue it."""
+        """Write the note and its PENDING status in one transaction, then try to enqueue it.
+
+        A `source_id` (the id a note had where it was imported from) makes the save idempotent:
+        a second note with the same one raises NoteAlreadyImported, so an import can be re-run.
+        """
         _check_text(title, body, max_note_chars=self._max_note_chars)
         now = self._clock.now()
         async with self._uow_factory() as uow:
+            if source_id is not None:
+                existing = await uow.notes.find_id_by_source_id(
+                    user_id=user_id, source_id=source_id
+                )
+                if existing is not None:
+                    raise NoteAlreadyImported(source_id, existing)
             note = await uow.notes.add(
                 NewNote(
                     user_id=user_id,
@@ -87,6 +99,7 @@ class NoteService:
                     body=body,
                     created_at=created_at or now,
                     time_zone=time_zone,
+                    source_id=source_id,
                 ),
                 content_hash=content_hash(title, body),
             )

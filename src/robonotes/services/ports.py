@@ -33,6 +33,8 @@ class NewNote:
     body: str
     created_at: datetime
     time_zone: str | None = None
+    source_id: str | None = None
+    """The id the note had where it came from (an import), unique per person when given."""
 
 
 class UserRepository(Protocol):
@@ -54,6 +56,10 @@ class NoteRepository(Protocol):
         ...
 
     async def find(self, note_id: int, *, include_deleted: bool = False) -> NoteData | None: ...
+    async def find_id_by_source_id(self, *, user_id: int, source_id: str) -> int | None:
+        """The id of the person's note imported with `source_id` (deleted ones too), or None."""
+        ...
+
     async def list(
         self, *, user_id: int, after_id: int | None = None, limit: int = 50
     ) -> list[NoteData]:

@@ -43,7 +43,7 @@ moments = Table(
     Column("end_at", Timestamp, nullable=True),
     Column("part_of_day", String(16), nullable=True),
     Column("people", JSON, nullable=False),
-    Column("people_key", Text, nullable=False, comment="|name|name| folded, for filtering"),
+    Column("people_key", Text, nullable=False, comment="|name|name| folded"),
     Column("place", String(200), nullable=True),
     Column("emotions", JSON, nullable=False),
     Column("valence", Float, nullable=True),

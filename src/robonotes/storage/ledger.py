@@ -42,6 +42,8 @@ robo_calls = sa.Table(
     sa.Column("completion_tokens", sa.Integer, nullable=False),
     sa.Column("reasoning_tokens", sa.Integer, nullable=False),
     sa.Column("latency_ms", sa.Float, nullable=False),
+    sa.Index("ix_robo_calls_user_id_created_at", "user_id", "created_at"),
+    sa.Index("ix_robo_calls_note_id", "note_id"),
 )
 
 MAX_MODEL_CHARS = 200

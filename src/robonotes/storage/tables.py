@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -79,8 +80,11 @@ notes = Table(
     ),
     Column("robo_processed_version", Integer, nullable=True),
     Column("robo_error", Text, nullable=True),
+    Column("source_id", String(200), nullable=True),
     CheckConstraint(f"robo_status IN ({STATE_VALUES})", name="robo_status"),
     CheckConstraint("version >= 1", name="version_positive"),
+    # An import's `id`: re-running an import finds what it saved before (NULLs never clash).
+    UniqueConstraint("user_id", "source_id", name="uq_notes_user_id_source_id"),
     # Listing a person's notes newest first is the hot read path.
     Index("ix_notes_user_id_id", "user_id", "id"),
 )

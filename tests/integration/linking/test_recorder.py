@@ -387,3 +387,62 @@ async def test_merge_of_two_activities_in_one_note_leaves_one_occurrence_for_it(
         await uow.commit()
 
     assert await _count(uow_factory, activity_occurrences) == 1
+
+
+async def test_the_same_run_with_the_same_person_on_consecutive_days_is_two_moments(
+    uow_factory, recorder
+) -> None:
+    monday = await _user_and_note(uow_factory, body="ran with Sam")
+    tuesday = await _user_and_note(uow_factory, body="ran with Sam", at=T0 + timedelta(days=1))
+
+    await _record(uow_factory, recorder, monday, _run_result("ran", people=("Sam",), start=T0))
+    await _record(
+        uow_factory,
+        recorder,
+        tuesday,
+        _run_result("ran", people=("Sam",), start=T0 + timedelta(days=1)),
+    )
+
+    assert await _count(uow_factory, moments) == 2
+
+
+async def test_a_moment_whose_activity_links_under_another_name_still_meets_its_twin(
+    uow_factory, recorder
+) -> None:
+    first = await _user_and_note(uow_factory, body="ran with Sam")
+    second = await _user_and_note(
+        uow_factory, body="trail run with Sam", at=T0 + timedelta(hours=3)
+    )
+    await _record(uow_factory, recorder, first, _run_result("ran", people=("Sam",), start=T0))
+    trail = RoboProcessingResult(
+        activities=(
+            ExtractedActivity(
+                name="trail running",
+                surface="trail run",
+                evidence="trail run",
+                existing_activity_idx=0,
+            ),
+        ),
+        moments=(
+            ExtractedMoment(
+                title="Trail run",
+                summary="a trail run with Sam",
+                status=MomentStatus.HAPPENED,
+                evidence="trail run with Sam",
+                time=MomentTime(text="this morning", start=T0),
+                people=("Sam",),
+                activities=("trail running",),
+            ),
+        ),
+        provider="test",
+        model="test",
+        prompt_version="t1",
+    )
+    context = ExtractionContext(
+        created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
+    )
+
+    await _record(uow_factory, recorder, second, trail, context)
+
+    assert await _count(uow_factory, activities) == 1
+    assert await _count(uow_factory, moments) == 1

@@ -111,3 +111,39 @@ async def test_status_indices_exist(database: tuple[str, str | None]) -> None:
         "ix_robo_processing_status_user_id_state",
         "ix_robo_processing_status_retry_due",
     } <= names
+
+
+async def test_the_migrated_schema_matches_the_table_definitions(
+    database: tuple[str, str | None],
+) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from robonotes.queue.sql_tables import metadata as queue_metadata
+    from robonotes.storage import entity_tables  # noqa: F401  (registers its tables)
+    from robonotes.storage.ledger import metadata as ledger_metadata
+    from robonotes.storage.tables import metadata as core_metadata
+
+    url, schema = database
+    engine = create_engine(url, schema=schema)
+
+    combined = sa.MetaData()
+    for metadata in (core_metadata, queue_metadata, ledger_metadata):
+        for table in metadata.tables.values():
+            table.to_metadata(combined)
+
+    def differences(sync: sa.Connection) -> list[object]:
+        context = MigrationContext.configure(sync, opts={"compare_type": True})
+        return [
+            diff
+            for diff in compare_metadata(context, combined)
+            if not (diff[0] == "remove_table" and diff[1].name == "alembic_version")
+        ]
+
+    try:
+        async with engine.connect() as connection:
+            found = await connection.run_sync(differences)
+    finally:
+        await engine.dispose()
+
+    assert found == [], "\n".join(map(repr, found))

@@ -19,7 +19,7 @@ def test_a_full_line_parses() -> None:
     line = parse_line(raw, line_no=3)
 
     assert line is not None
-    assert (line.line_no, line.text, line.title, line.external_id) == (
+    assert (line.line_no, line.text, line.title, line.source_id) == (
         3,
         "5k with Sam",
         "Run",

@@ -49,6 +49,7 @@ class FakeDb:
     users: dict[int, User] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
     notes: dict[int, NoteData] = field(default_factory=dict)
+    source_ids: dict[tuple[int, str], int] = field(default_factory=dict)
     statuses: dict[tuple[int, int], StatusRecord] = field(default_factory=dict)
     commits: int = 0
 
@@ -96,7 +97,12 @@ class FakeNoteRepository:
             time_zone=note.time_zone,
         )
         self.db.notes[stored.id] = stored
+        if note.source_id is not None:
+            self.db.source_ids[(note.user_id, note.source_id)] = stored.id
         return stored
+
+    async def find_id_by_source_id(self, *, user_id: int, source_id: str) -> int | None:
+        return self.db.source_ids.get((user_id, source_id))
 
     async def get(self, note_id: int, *, user_id: int | None = None) -> NoteData:
         note = await self.find(note_id)

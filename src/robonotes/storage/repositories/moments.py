@@ -169,14 +169,14 @@ class SqlAlchemyMomentRepository:
     async def in_window(
         self, *, user_id: int, start_from: datetime, start_to: datetime, limit: int = 50
     ) -> list[Moment]:
-        """Happened moments whose start lies in the window, nearest first by id."""
+        """Happened moments whose start lies in [start_from, start_to), newest first by id."""
         return await self._moments(
             select(moments)
             .where(
                 moments.c.user_id == user_id,
                 moments.c.status == "happened",
                 moments.c.start_at >= as_utc(start_from),
-                moments.c.start_at <= as_utc(start_to),
+                moments.c.start_at < as_utc(start_to),
             )
             .order_by(moments.c.id.desc())
             .limit(limit)

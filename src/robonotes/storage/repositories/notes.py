@@ -59,6 +59,7 @@ class SqlAlchemyNoteRepository:
                 created_at=created_at,
                 updated_at=created_at,
                 time_zone=note.time_zone,
+                source_id=note.source_id,
                 robo_status=ProcessingState.PENDING.value,
             )
             .returning(*notes.c)
@@ -82,6 +83,13 @@ class SqlAlchemyNoteRepository:
             query = query.where(notes.c.deleted_at.is_(None))
         row = (await self._connection.execute(query)).first()
         return None if row is None else note_from_row(row)
+
+    @translate_errors
+    async def find_id_by_source_id(self, *, user_id: int, source_id: str) -> int | None:
+        """The id of the person's note imported with `source_id` (deleted ones too), or None."""
+        query = select(notes.c.id).where(notes.c.user_id == user_id, notes.c.source_id == source_id)
+        found = (await self._connection.execute(query)).scalar_one_or_none()
+        return None if found is None else int(found)
 
     @translate_errors
     async def list(
