@@ -45,7 +45,9 @@ ROBO_CALL_SECONDS = Histogram(
     ["provider", "outcome"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
 )
-ROBO_ERRORS = Counter("robonotes_robo_errors", "Robo errors by class", ["error_class"])
+ROBO_ERRORS = Counter(
+    "robonotes_robo_errors", "Failed provider calls (HTTP attempts) by error class", ["error_class"]
+)
 ROBO_TOKENS = Counter("robonotes_robo_tokens", "Tokens spent", ["provider", "kind"])
 JOB_ERRORS = Counter("robonotes_job_errors", "Failed job attempts by error class", ["error_class"])
 QUEUE_DEPTH = Gauge("robonotes_queue_depth", "Jobs in the queue by state", ["state"])
@@ -91,10 +93,6 @@ class PrometheusObserver:
             ROBO_TOKENS.labels(provider=call.provider, kind="completion").inc(
                 call.usage.completion_tokens
             )
-
-    def robo_error(self, error_class: str) -> None:
-        """Count an extraction that ended in an error."""
-        ROBO_ERRORS.labels(error_class=error_class).inc()
 
 
 def serve_metrics(port: int, *, host: str = "127.0.0.1") -> None:

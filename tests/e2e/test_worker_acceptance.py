@@ -50,6 +50,9 @@ def test_500_imported_notes_complete_on_redis_and_postgresql(
     assert status_counts(tmp_path, env) == {"COMPLETED": 500}
     health = robonotes("health", "--json", env=env, cwd=tmp_path, check=False)
     assert json.loads(health.stdout)["ready"] == 0
+    # Both processes retired when their burst ended: no worker is left to call healthy.
+    assert json.loads(health.stdout)["live_workers"] == 0
+    assert health.returncode == 1
     # Two processes linked one person's notes at once: still one activity per kind of doing.
     listed = robonotes("activities", "list", "--user", "ana", "--json", env=env, cwd=tmp_path)
     counts = {item["name"]: item["count"] for item in json.loads(listed.stdout)}

@@ -38,6 +38,7 @@ SCRIPT_NAMES = (
     "enqueue",
     "claim",
     "heartbeat",
+    "retire",
     "complete",
     "fail",
     "release",
@@ -196,6 +197,10 @@ class RedisQueue:
         """Extend all the worker's leases and its liveness key; return how many leases."""
         check_claim(limit=0, lease_ms=lease_ms)
         return int(await self._call("heartbeat", check_worker_id(worker_id), int(lease_ms)))
+
+    async def retire(self, *, worker_id: str) -> None:
+        """Forget the worker's heartbeat: it stopped, so it no longer counts as alive."""
+        await self._call("retire", check_worker_id(worker_id))
 
     async def complete(self, job_id: str, *, token: str) -> bool:
         """Delete the finished job and its idempotency key; False when the token is stale.

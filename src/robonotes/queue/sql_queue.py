@@ -269,6 +269,15 @@ class SqlQueue:
         count: int = await self._run(tx)
         return count
 
+    async def retire(self, *, worker_id: str) -> None:
+        """Forget the worker's heartbeat: it stopped, so it no longer counts as alive."""
+        check_worker_id(worker_id)
+
+        async def tx(conn: AsyncConnection) -> None:
+            await conn.execute(sa.delete(_workers).where(_workers.c.worker_id == worker_id))
+
+        await self._run(tx)
+
     # --- token-guarded changes --------------------------------------------------------
     def _guard(self, job_id: str, token: str) -> Any:
         return sa.and_(

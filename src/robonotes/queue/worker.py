@@ -150,8 +150,15 @@ class Worker:
             for task in background:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await self._retire()
         log.info("worker stopped", extra={"worker_id": self.worker_id, "processed": self.processed})
         return self.processed
+
+    async def _retire(self) -> None:
+        try:
+            await self.queue.retire(worker_id=self.worker_id)
+        except Exception as exc:  # the queue is down: the heartbeat then simply expires
+            log.warning("could not retire the worker", extra={"error_class": type(exc).__name__})
 
     # --- claiming --------------------------------------------------------------------
     async def _claim_loop(self) -> None:

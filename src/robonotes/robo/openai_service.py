@@ -186,95 +186,119 @@ class OpenAIService:
         calls: list[RoboCall] = []
         quick_retries = 0
         reasked = False
-        while True:
-            attempt = len(calls) + 1
-            call_started_at = datetime.now(UTC)
-            t0 = time.perf_counter()
-            try:
-                reply = await self._exchange(messages)
-            except _AttemptError as failed:
-                latency_ms = (time.perf_counter() - t0) * 1000
-                delay_s = self._quick_retry_delay(failed, retries_done=quick_retries)
-                outcome = CallOutcome.RETRIED if delay_s is not None else CallOutcome.FAILED
-                calls.append(
-                    self._call(
-                        note,
-                        attempt=attempt,
-                        outcome=outcome,
-                        usage=TokenUsage(),
-                        latency_ms=latency_ms,
-                        started_at=call_started_at,
-                        request_id=failed.request_id,
-                        error_class=type(failed.error).__name__,
+        sending: list[float] = []
+        try:
+            while True:
+                attempt = len(calls) + 1
+                call_started_at = datetime.now(UTC)
+                t0 = time.perf_counter()
+                try:
+                    reply = await self._exchange(messages, sending=sending)
+                except _AttemptError as failed:
+                    sending.clear()
+                    latency_ms = (time.perf_counter() - t0) * 1000
+                    delay_s = self._quick_retry_delay(failed, retries_done=quick_retries)
+                    outcome = CallOutcome.RETRIED if delay_s is not None else CallOutcome.FAILED
+                    calls.append(
+                        self._call(
+                            note,
+                            attempt=attempt,
+                            outcome=outcome,
+                            usage=TokenUsage(),
+                            latency_ms=latency_ms,
+                            started_at=call_started_at,
+                            request_id=failed.request_id,
+                            error_class=type(failed.error).__name__,
+                        )
                     )
-                )
-                if delay_s is None:
-                    raise self._with_calls(failed.error, calls) from None
-                quick_retries += 1
-                await self._sleep(delay_s)
-                continue
-            except RoboError as error:  # from the rate limiter itself
-                raise self._with_calls(error, calls) from None
-            call_fields: dict[str, Any] = {
-                "attempt": attempt,
-                "usage": _usage(reply.completion),
-                "latency_ms": (time.perf_counter() - t0) * 1000,
-                "started_at": call_started_at,
-                "request_id": reply.request_id,
-            }
-            content: str | None = None
-            try:
-                content = self._content(reply.completion)
-                parsed = parse_extraction(content)
-            except InvalidStructureError as problem:
-                calls.append(
-                    self._call(
-                        note,
-                        outcome=CallOutcome.INVALID,
-                        error_class=RoboInvalidResponse.__name__,
-                        **call_fields,
+                    if delay_s is None:
+                        raise self._with_calls(failed.error, calls) from None
+                    quick_retries += 1
+                    await self._sleep(delay_s)
+                    continue
+                except RoboError as error:  # from the rate limiter itself
+                    raise self._with_calls(error, calls) from None
+                sending.clear()
+                call_fields: dict[str, Any] = {
+                    "attempt": attempt,
+                    "usage": _usage(reply.completion),
+                    "latency_ms": (time.perf_counter() - t0) * 1000,
+                    "started_at": call_started_at,
+                    "request_id": reply.request_id,
+                }
+                content: str | None = None
+                try:
+                    content = self._content(reply.completion)
+                    parsed = parse_extraction(content)
+                except InvalidStructureError as problem:
+                    calls.append(
+                        self._call(
+                            note,
+                            outcome=CallOutcome.INVALID,
+                            error_class=RoboInvalidResponse.__name__,
+                            **call_fields,
+                        )
                     )
+                    if reasked:
+                        raise self._with_calls(
+                            RoboInvalidResponse(f"invalid after one re-ask: {problem}"), calls
+                        ) from None
+                    reasked = True
+                    metrics.ROBO_REASKS.labels(self.name).inc()
+                    if reply.completion is not None:
+                        # An unreadable HTTP body is simply asked again; a bad answer is shown back.
+                        messages = [
+                            *messages,
+                            {"role": "assistant", "content": (content or "")[:4000]},
+                            reask_message(str(problem)),
+                        ]
+                    continue
+                except RoboError as error:
+                    calls.append(
+                        self._call(
+                            note,
+                            outcome=CallOutcome.FAILED,
+                            error_class=type(error).__name__,
+                            **call_fields,
+                        )
+                    )
+                    raise self._with_calls(error, calls) from None
+                calls.append(
+                    self._call(note, outcome=CallOutcome.OK, error_class=None, **call_fields)
                 )
-                if reasked:
-                    raise self._with_calls(
-                        RoboInvalidResponse(f"invalid after one re-ask: {problem}"), calls
-                    ) from None
-                reasked = True
-                metrics.ROBO_REASKS.labels(self.name).inc()
-                if reply.completion is not None:
-                    # An unreadable HTTP body is simply asked again; a bad answer is shown back.
-                    messages = [
-                        *messages,
-                        {"role": "assistant", "content": (content or "")[:4000]},
-                        reask_message(str(problem)),
-                    ]
-                continue
-            except RoboError as error:
+                validated = validate_extraction(parsed, note_text=note.text, context=context)
+                total = TokenUsage()
+                for call in calls:
+                    total = total + call.usage
+                return RoboProcessingResult(
+                    activities=validated.activities,
+                    moments=validated.moments,
+                    provider=self.name,
+                    model=self._model,
+                    prompt_version=PROMPT_VERSION,
+                    usage=total,
+                    latency_ms=(time.perf_counter() - started) * 1000,
+                    calls=tuple(calls),
+                    dropped_items=validated.dropped_items,
+                )
+        except asyncio.CancelledError as cancelled:
+            # A job timeout or a shutdown cut the extraction short: the attempts made so far,
+            # and one whose request was on the wire (its tokens unknown), still go to the ledger.
+            if sending:
                 calls.append(
                     self._call(
                         note,
+                        attempt=len(calls) + 1,
                         outcome=CallOutcome.FAILED,
-                        error_class=type(error).__name__,
-                        **call_fields,
+                        usage=TokenUsage(),
+                        latency_ms=(time.perf_counter() - sending[0]) * 1000,
+                        started_at=datetime.now(UTC),
+                        request_id=None,
+                        error_class="CancelledError",
                     )
                 )
-                raise self._with_calls(error, calls) from None
-            calls.append(self._call(note, outcome=CallOutcome.OK, error_class=None, **call_fields))
-            validated = validate_extraction(parsed, note_text=note.text, context=context)
-            total = TokenUsage()
-            for call in calls:
-                total = total + call.usage
-            return RoboProcessingResult(
-                activities=validated.activities,
-                moments=validated.moments,
-                provider=self.name,
-                model=self._model,
-                prompt_version=PROMPT_VERSION,
-                usage=total,
-                latency_ms=(time.perf_counter() - started) * 1000,
-                calls=tuple(calls),
-                dropped_items=validated.dropped_items,
-            )
+            cancelled.calls = tuple(calls)  # type: ignore[attr-defined]
+            raise
 
     def _content(self, completion: ChatCompletion | None) -> str | None:
         """The reply's text; raises the tree's error for refusals, filters and truncation."""
@@ -298,13 +322,17 @@ class OpenAIService:
             raise InvalidStructureError("the message content was not text")
         return content
 
-    async def _exchange(self, messages: list[dict[str, str]]) -> _Reply:
-        """One HTTP attempt under the rate limiter; raises _AttemptError with the mapped error."""
+    async def _exchange(self, messages: list[dict[str, str]], *, sending: list[float]) -> _Reply:
+        """One HTTP attempt under the rate limiter; raises _AttemptError with the mapped error.
+
+        `sending` holds the request's start time while it is on the wire (for cancellations).
+        """
         reservation: RateReservation | None = None
         if self._limiter is not None:
             estimate = estimate_request_tokens(messages, max_output_tokens=self._max_output_tokens)
             reservation = await self._limiter.acquire(tokens=estimate)
         spent_tokens = 0
+        sending[:] = [time.perf_counter()]
         try:
             try:
                 raw = await self._client.chat.completions.with_raw_response.create(

@@ -265,6 +265,10 @@ class NoteProcessingQueue(NoteEnqueuer, Protocol):
         """Extend the leases of all the worker's jobs and its liveness key; return how many."""
         ...
 
+    async def retire(self, *, worker_id: str) -> None:
+        """Forget a stopped worker's heartbeat, so health counts only live workers."""
+        ...
+
     async def complete(self, job_id: str, *, token: str) -> bool:
         """Finish the job; False (and nothing changes) when the token is stale."""
         ...

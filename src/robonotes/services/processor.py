@@ -50,7 +50,6 @@ class ProcessingObserver(Protocol):
 
     def outcome(self, outcome: str) -> None: ...
     def robo_calls(self, calls: Sequence[RoboCall]) -> None: ...
-    def robo_error(self, error_class: str) -> None: ...
 
 
 class _NullObserver:
@@ -60,9 +59,6 @@ class _NullObserver:
         return None
 
     def robo_calls(self, calls: Sequence[RoboCall]) -> None:
-        return None
-
-    def robo_error(self, error_class: str) -> None:
         return None
 
 
@@ -112,10 +108,11 @@ class NoteProcessor:
         started = time.perf_counter()
         try:
             result = await self._robo.extract(note, context)
-        except RoboError as exc:
+        except (RoboError, asyncio.CancelledError) as exc:
+            # Tokens spent are recorded whatever happens next: a failure, or a job timeout or
+            # shutdown that cancelled the call (the adapter hangs its attempts on the error).
             calls: tuple[RoboCall, ...] = tuple(getattr(exc, "calls", ()) or ())
             await self._append_ledger(job, calls)
-            self._observer.robo_error(type(exc).__name__)
             raise
         log.debug(
             "robo call done",

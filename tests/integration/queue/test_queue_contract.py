@@ -568,3 +568,12 @@ async def test_fail_accepts_the_kind_as_its_string_value(queue: Any) -> None:
     outcome = await queue.fail(job.id, token=job.token, kind="dead", error_class="E", message="m")
 
     assert outcome is FailOutcome.DEAD_LETTERED
+
+
+async def test_a_retired_worker_no_longer_counts_as_alive(queue: Any) -> None:
+    await queue.heartbeat(worker_id="leaving", lease_ms=LONG_LEASE_MS)
+    await queue.heartbeat(worker_id="staying", lease_ms=LONG_LEASE_MS)
+
+    await queue.retire(worker_id="leaving")
+
+    assert (await queue.stats()).live_workers == 1

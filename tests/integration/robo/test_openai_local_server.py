@@ -6,6 +6,7 @@ retried (counted by the server), and the ledger gets one row per HTTP attempt wi
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 from collections.abc import AsyncIterator
@@ -230,3 +231,28 @@ async def test_reasoning_and_cached_tokens_are_recorded(local_openai: LocalOpenA
     assert second.usage.reasoning_tokens == 64
     # The static prompt prefix is the same on every call, so the server's prefix cache hits.
     assert second.usage.cached_tokens >= 1024
+
+
+async def test_a_cancelled_extraction_hands_its_attempts_to_the_ledger(
+    local_openai: LocalOpenAI,
+) -> None:
+    local_openai.set_faults(script=["server_error", "hang"], hang_s=5)
+    service = _service(local_openai)
+    task = asyncio.ensure_future(service.extract(_note(), CONTEXT))
+    for _ in range(500):  # until the second request hangs on the server
+        if local_openai.stats()["requests"] >= 2:
+            break
+        await asyncio.sleep(0.01)
+
+    task.cancel()
+    try:
+        with pytest.raises(asyncio.CancelledError) as caught:
+            await task
+    finally:
+        await service.aclose()
+
+    calls = caught.value.calls  # type: ignore[attr-defined]
+    assert [(call.outcome, call.error_class) for call in calls] == [
+        (CallOutcome.RETRIED, "RoboUnavailable"),
+        (CallOutcome.FAILED, "CancelledError"),
+    ]
