@@ -81,12 +81,16 @@ def test_permanent_401_dead_letters_and_replay_completes_after_the_fix(
     shown = json.loads(robonotes("dlq", "show", dead[0]["id"], env=env, cwd=tmp_path).stdout)
     assert shown["errors"][-1]["error_class"] == "RoboAuthError"
 
+    purge = robonotes("dlq", "purge", "--yes", dead[0]["id"], env=env, cwd=tmp_path)
+
     server.set_faults(fault="ok")  # type: ignore[attr-defined]
     replay = robonotes("dlq", "replay", "--all", "--rate", "500", env=env, cwd=tmp_path)
     robonotes("worker", "--burst", env=env, cwd=tmp_path)
 
-    assert "replayed 20" in replay.stdout
-    assert status_counts(tmp_path, env) == {"COMPLETED": 20}
+    assert "purged 1 job(s)" in purge.stdout
+    assert "replayed 19" in replay.stdout
+    # The purged one stays FAILED for good (until its note is edited or reprocessed).
+    assert status_counts(tmp_path, env) == {"COMPLETED": 19, "FAILED": 1}
     assert json.loads(robonotes("dlq", "list", "--json", env=env, cwd=tmp_path).stdout) == []
 
 

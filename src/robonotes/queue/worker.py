@@ -215,7 +215,7 @@ class Worker:
         """Burst mode ends once nothing is ready, delayed or leased and nothing was lost."""
         try:
             await self.queue.promote()
-            await self.queue.reap()
+            self._count_reaped(*await self.queue.reap())
             stats = await self.queue.stats()
             if stats.pending_work:
                 return False
@@ -276,6 +276,9 @@ class Worker:
         self.processed += 1
         if acked:
             obs.JOBS_COMPLETED.inc()
+        elif acked is None:
+            # The queue stayed away: the lease expires and a redelivery finds it COMPLETED.
+            log.warning("ack given up: the queue is unreachable", extra=context)
         else:
             # Results are committed under the status token; a lost ack only means a redelivery
             # that the processor recognises as already COMPLETED.
@@ -284,16 +287,6 @@ class Worker:
 
     async def _fail(self, job: Job, error: BaseException, context: dict[str, object]) -> None:
         decision = self.policy(error, attempt=job.attempts)
-        log.warning(
-            "job attempt failed",
-            extra={
-                **context,
-                "error_class": decision.error_class,
-                "kind": decision.kind.value,
-                "delay_ms": decision.delay_ms,
-                "error": decision.message,
-            },
-        )
         obs.JOB_ERRORS.labels(error_class=decision.error_class).inc()
         token = job.token or ""
         outcome = await self._with_queue_retries(
@@ -305,6 +298,17 @@ class Worker:
                 message=decision.message,
                 delay_ms=decision.delay_ms,
             )
+        )
+        # Logged once the queue has said what became of the job (a retry may be a DLQ entry).
+        log.warning(
+            "job attempt failed",
+            extra={
+                **context,
+                "error_class": decision.error_class,
+                "outcome": "queue unreachable" if outcome is None else outcome.value,
+                "delay_ms": decision.delay_ms if outcome is not FailOutcome.DEAD_LETTERED else 0,
+                "error": decision.message,
+            },
         )
         if outcome is None:
             return
@@ -378,16 +382,17 @@ class Worker:
                 )
             await asyncio.sleep(interval_s)
 
+    @staticmethod
+    def _count_reaped(requeued: int, dead: int) -> None:
+        obs.JOBS_RECLAIMED.inc(requeued)
+        obs.JOBS_DEAD_LETTERED.inc(dead)
+
     async def _maintenance_loop(self) -> None:
         last_reconcile = time.monotonic()
         while True:
             try:
                 await self.queue.promote()
-                requeued, dead = await self.queue.reap()
-                if requeued:
-                    obs.JOBS_RECLAIMED.inc(requeued)
-                if dead:
-                    obs.JOBS_DEAD_LETTERED.inc(dead)
+                self._count_reaped(*await self.queue.reap())
                 obs.observe_queue_stats(await self.queue.stats())
                 if (
                     self.reconcile is not None

@@ -260,3 +260,34 @@ async def test_a_note_processed_again_by_edits_replay_and_redelivery_keeps_one_s
     assert await stack.scalar_rows("SELECT COUNT(*) FROM moments") == [(1,)]
     note = await notes.get(user_id=stack.user_id, note_id=note_id)
     assert note.robo_processed_version == 3
+
+
+async def test_a_job_over_its_timeout_is_failed_and_ends_in_the_dlq_as_a_timeout(
+    lean_stack: Stack,
+) -> None:
+    stack = lean_stack
+    stack.robo.delay_s = 5.0
+    await stack.add_notes(1)
+
+    await asyncio.wait_for(stack.worker(job_timeout_s=0.2).run(), timeout=30)
+
+    assert await stack.states() == {S.FAILED: 1}
+    (dead,) = await stack.container.dead_letters.list()
+    assert [error.error_class for error in dead.errors] == ["TimeoutError"] * 4
+    assert stack.robo.calls == 4
+
+
+async def test_heartbeats_keep_a_job_longer_than_its_lease_from_being_reclaimed(
+    lean_stack: Stack,
+) -> None:
+    stack = lean_stack
+    stack.robo.delay_s = 1.0  # more than three leases of 0.3 s
+    (note_id,) = await stack.add_notes(1)
+
+    await stack.worker(lease_ms=300).run()
+
+    async with stack.container.uow_factory() as uow:
+        row = await uow.statuses.get(note_id, 1)
+    assert row.state is S.COMPLETED
+    assert row.attempts == 1
+    assert stack.robo.calls == 1
