@@ -48,12 +48,18 @@ migrate: install
 eval: install
 	$(BIN)/robonotes eval tests/data/gold/gold.jsonl --provider offline
 
-# The peers (arq, SAQ, taskiq, Dramatiq, RQ, Celery) live in a venv of their own.
+# The peers live in venvs of their own: .venv-bench (ours on the project's pins, SAQ, taskiq,
+# Dramatiq, RQ); arq (redis-py < 6) and Celery 5.7 (python-dateutil 2.9) each in another.
+BENCH_ARGS ?=
 bench: | $(UV)
 	test -x .venv-bench/bin/python || $(UV) venv -q --python $(PYTHON) .venv-bench
 	$(UV) pip sync -q --python .venv-bench/bin/python requirements/bench.lock
 	$(UV) pip install -q --python .venv-bench/bin/python --no-deps -e .
-	.venv-bench/bin/python -m bench.run_all
+	for peer in arq celery; do \
+	  test -x .venv-bench-$$peer/bin/python || $(UV) venv -q --python $(PYTHON) .venv-bench-$$peer; \
+	  $(UV) pip sync -q --python .venv-bench-$$peer/bin/python bench/locks/$$peer.lock || exit 1; \
+	done
+	.venv-bench/bin/python -m bench.run_all $(BENCH_ARGS)
 
 lock:
 	$(UV) pip compile -q --no-header --no-annotate pyproject.toml -o requirements/main.lock
