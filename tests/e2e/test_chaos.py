@@ -19,8 +19,8 @@ What is checked, and why it is the right invariant:
 Every claim counts an attempt, also one whose worker was killed (a note that kills its worker
 must reach the DLQ some day). One of the 3 processes is killed every second, so each lives
 about 3 s and a job in flight dies with its worker far more often than anywhere real; a few
-in-flight jobs per process keep that chance low, and `max_attempts` is raised so that a run of bad luck is not mistaken for a poison
-note. The DLQ path itself is tested in test_worker_acceptance.py.
+in-flight jobs per process keep that chance low, and `max_attempts` is raised so that a run of
+bad luck is not mistaken for a poison note. The DLQ path is tested in test_worker_acceptance.py.
 """
 
 from __future__ import annotations
