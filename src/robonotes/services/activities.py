@@ -1,4 +1,9 @@
-"""ActivityService: a person's activities with their history, and merging missed duplicates."""
+"""ActivityService: a person's activities with their history, and merging missed duplicates.
+
+Activities are created and linked while a note's extraction is recorded, inside that note's
+transaction under its fencing token: that is `extraction.LinkingExtractionRecorder` with the
+resolver of `linking.py`. This service is what people (the API, the CLI) do with them after.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,11 +19,22 @@ from robonotes.domain.results import (
 from robonotes.services.linking import ActivityResolver, KnownActivity, fold
 from robonotes.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
+CANDIDATE_POOL = 200
+"""How many of the person's activities (by count) and moments (by recency) are ranked."""
 MAX_CANDIDATE_ACTIVITIES = 40
 MAX_CANDIDATE_MOMENTS = 10
 MAX_CANDIDATE_ALIASES = 4
+MAX_CANDIDATE_PEOPLE = 4
+MAX_CANDIDATE_TITLE_CHARS = 80
 CANDIDATE_CHAR_BUDGET = 2_400
-"""About 600 tokens of candidates: enough to link, small beside the static prompt."""
+"""About 600 tokens of activity candidates: enough to link, small beside the static prompt."""
+MOMENT_CHAR_BUDGET = 1_200
+"""About 300 tokens of moment candidates."""
+STEM_CHARS = 4
+"""Words that share their first four letters are taken as one ("jogged", "jogging")."""
+
+
+_NOTE_WORD = re.compile(r"\w+")
 
 
 def local_day(when: datetime, time_zone: str | None) -> tuple[datetime, datetime]:
@@ -38,6 +50,20 @@ def local_day(when: datetime, time_zone: str | None) -> tuple[datetime, datetime
     local = when.astimezone(zone)
     start = datetime.combine(local.date(), time(), tzinfo=zone)
     return start, datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
+
+
+def _stems(text: str) -> set[str]:
+    return {word[:STEM_CHARS] for word in fold(text).split() if len(word) >= 3}
+
+
+def note_words(text: str) -> set[str]:
+    """The note's word stems, to rank candidates it seems to speak of."""
+    return {stem for word in _NOTE_WORD.findall(text) for stem in _stems(word)}
+
+
+def mentions(note_stems: set[str], texts: Sequence[str]) -> bool:
+    """Whether any of the texts (a name, an alias, a person) shares a word stem with the note."""
+    return any(_stems(text) & note_stems for text in texts if text)
 
 
 def _known(activity: Activity) -> KnownActivity:
@@ -66,16 +92,24 @@ class NoteContextBuilder:
         self._uow_factory = uow_factory
 
     async def build(self, note: NoteData) -> ExtractionContext:
-        """Most-used activities and most recent moments, by small index, bounded in size."""
+        """Candidates the note seems to speak of first, then the most used or most recent.
+
+        Both lists are bounded in number and in characters (about tokens / 4), so a person with
+        a long history costs the same prompt as one with a short one.
+        """
         async with self._uow_factory() as uow:
             summaries = await uow.activities.summaries(
-                user_id=note.user_id, sort="count", limit=MAX_CANDIDATE_ACTIVITIES
+                user_id=note.user_id, sort="count", limit=CANDIDATE_POOL
             )
-            recent = await uow.moments.recent(user_id=note.user_id, limit=MAX_CANDIDATE_MOMENTS)
+            recent = await uow.moments.recent(user_id=note.user_id, limit=CANDIDATE_POOL)
+        words = note_words(note.text)
         activities: list[CandidateActivity] = []
         budget = CANDIDATE_CHAR_BUDGET
-        for summary in summaries:
-            activity = summary.activity
+        ranked = sorted(
+            (summary.activity for summary in summaries),
+            key=lambda a: not mentions(words, (a.name, *a.aliases)),
+        )
+        for activity in ranked[:MAX_CANDIDATE_ACTIVITIES]:
             aliases = tuple(activity.aliases[:MAX_CANDIDATE_ALIASES])
             budget -= len(activity.name) + sum(len(alias) + 2 for alias in aliases) + 8
             if budget < 0:
@@ -88,22 +122,33 @@ class NoteContextBuilder:
                     category=activity.category,
                 )
             )
-        moments = tuple(
-            CandidateMoment(
-                idx=idx,
-                title=moment.title,
-                start=moment.start,
-                people=moment.people,
-                place=moment.place,
-                activities=moment.activities,
-            )
-            for idx, moment in enumerate(recent)
+        moments: list[CandidateMoment] = []
+        budget = MOMENT_CHAR_BUDGET
+        ranked_moments = sorted(
+            recent,
+            key=lambda m: not mentions(words, (*m.people, m.place or "", *m.activities)),
         )
+        for moment in ranked_moments[:MAX_CANDIDATE_MOMENTS]:
+            title = moment.title[:MAX_CANDIDATE_TITLE_CHARS]
+            people = moment.people[:MAX_CANDIDATE_PEOPLE]
+            budget -= len(title) + sum(len(p) + 2 for p in people) + len(moment.place or "") + 40
+            if budget < 0:
+                break
+            moments.append(
+                CandidateMoment(
+                    idx=len(moments),
+                    title=title,
+                    start=moment.start,
+                    people=people,
+                    place=moment.place,
+                    activities=moment.activities,
+                )
+            )
         return ExtractionContext(
             created_at=note.created_at,
             time_zone=note.time_zone,
             activities=tuple(activities),
-            moments=moments,
+            moments=tuple(moments),
             note_id=note.id,
             note_version=note.version,
             user_id=note.user_id,

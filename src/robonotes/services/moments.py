@@ -1,4 +1,8 @@
-"""MomentService: a person's moments, filtered by time, activity, person and place."""
+"""MomentService: a person's moments, filtered by time, activity, person and place.
+
+Moments are written, and merged across notes, by `extraction.LinkingExtractionRecorder` in the
+note's own transaction; this service reads them for the API and the CLI.
+"""
 
 from __future__ import annotations
 

@@ -358,6 +358,7 @@ async def test_moments_filter_by_from_to_activity_person_and_place(
         backend_client, alice, **{"from": "2026-03-17T00:00:00Z", "to": "2026-03-18T23:00:00Z"}
     )
     running = await _moment_titles(backend_client, alice, activity="Running")
+    jogged = await _moment_titles(backend_client, alice, activity="jogged")
     with_sam = await _moment_titles(backend_client, alice, person="sam")
     at_home = await _moment_titles(backend_client, alice, place="HOME")
     in_park = await _moment_titles(backend_client, alice, place="park")
@@ -369,6 +370,7 @@ async def test_moments_filter_by_from_to_activity_person_and_place(
     assert until == ["Quick jog", "Morning run"]
     assert window == ["Reading Dune", "Quick jog"]
     assert running == ["Quick jog", "Morning run"]
+    assert jogged == running  # by a name it was written as
     assert with_sam == ["Morning run"]
     assert at_home == ["Dinner with Ana", "Reading Dune"]
     assert in_park == ["Morning run"]

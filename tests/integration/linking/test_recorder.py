@@ -446,3 +446,43 @@ async def test_a_moment_whose_activity_links_under_another_name_still_meets_its_
 
     assert await _count(uow_factory, activities) == 1
     assert await _count(uow_factory, moments) == 1
+
+
+def _many_result(index: int) -> RoboProcessingResult:
+    name = "kayaking" if index == 0 else f"hobby {index:02d}"
+    return RoboProcessingResult(
+        activities=(ExtractedActivity(name=name, surface=name, evidence=name),),
+        moments=(
+            ExtractedMoment(
+                title=f"A long afternoon of {name} " + "and more " * 30,
+                summary=name,
+                status=MomentStatus.HAPPENED,
+                evidence=name,
+                time=MomentTime(start=T0 + timedelta(days=index)),
+                people=("Someone With A Long Name", "Another Long Name", "A Third", "A Fourth"),
+                activities=(name,),
+            ),
+        ),
+        provider="test",
+        model="test",
+        prompt_version="t1",
+    )
+
+
+async def test_context_puts_what_the_note_speaks_of_first_and_stays_within_its_budgets(
+    uow_factory, recorder
+) -> None:
+    # 60 activities used once each: by count (ties by name) kayaking would come last.
+    for index in range(60):
+        note = await _user_and_note(uow_factory, body=f"note {index}")
+        await _record(uow_factory, recorder, note, _many_result(index))
+    today = await _user_and_note(uow_factory, body="Kayaked on the lake for an hour.")
+
+    context = await NoteContextBuilder(uow_factory=uow_factory).build(today)
+
+    assert context.activities[0].name == "kayaking"
+    assert len(context.activities) <= 40
+    assert sum(len(c.name) + sum(len(a) for a in c.aliases) for c in context.activities) <= 2_400
+    assert 0 < len(context.moments) <= 10
+    assert sum(len(m.title) + sum(len(p) for p in m.people) for m in context.moments) <= 1_200
+    assert "kayaking" in context.moments[0].activities

@@ -7,12 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, insert, select, update
+from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from robonotes.domain.entities import Moment, MomentFilter, NewMoment
 from robonotes.domain.exceptions import EntityNotFound
-from robonotes.storage.entity_tables import activities, moment_activities, moment_notes, moments
+from robonotes.storage.entity_tables import (
+    activities,
+    activity_aliases,
+    moment_activities,
+    moment_notes,
+    moments,
+)
 from robonotes.storage.errors import as_utc, as_utc_or_none, translate_errors
 from robonotes.storage.repositories.notes import MAX_ID
 
@@ -234,11 +240,16 @@ class SqlAlchemyMomentRepository:
                 func.lower(moments.c.place).contains(filters.place.casefold(), autoescape=True)
             )
         if filters.activity:
+            # By the activity's name or any name it was written as ("jogging" finds running).
+            wanted = " ".join(filters.activity.casefold().split())
+            aliased = select(activity_aliases.c.activity_id).where(
+                activity_aliases.c.user_id == user_id, activity_aliases.c.alias == wanted
+            )
             query = query.where(
                 exists().where(
                     moment_activities.c.moment_id == moments.c.id,
                     moment_activities.c.activity_id == activities.c.id,
-                    activities.c.name == filters.activity.casefold(),
+                    or_(activities.c.name == wanted, activities.c.id.in_(aliased)),
                 )
             )
         if filters.person:
