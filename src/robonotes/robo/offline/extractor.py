@@ -343,14 +343,29 @@ def _title(draft: MomentDraft, people: Sequence[str], place: str | None) -> str:
 def _clause_around(
     tokens: Sequence[Token], mention: Mention, draft: MomentDraft
 ) -> tuple[int, int]:
-    """The words of the mention's moment, cut at the next mention of another activity."""
+    """The words of the mention's moment, cut at another activity's mention or at a "then".
+
+    "Bench 3x8 at the gym, then 45 min on the bike": the sets belong before "then", the
+    minutes after it, even when only one of the two activities was recognised.
+    """
     lo, hi = draft.lo, draft.hi
     for other in draft.mentions:
         if other.lo > mention.lo and other.activity.name != mention.activity.name:
             hi = min(hi, other.lo)
         if other.hi <= mention.lo and other.activity.name != mention.activity.name:
             lo = max(lo, other.hi)
+    for k in range(mention.hi, hi):
+        if tokens[k].lower in _SEQUENCE_WORDS:
+            hi = k
+            break
+    for k in range(mention.lo - 1, lo - 1, -1):
+        if tokens[k].lower in _SEQUENCE_WORDS:
+            lo = k + 1
+            break
     return lo, max(hi, mention.hi)
+
+
+_SEQUENCE_WORDS = frozenset({"then", "afterwards", "later"})
 
 
 def _object(tokens: Sequence[Token], mention: Mention) -> str | None:

@@ -336,7 +336,16 @@ _MODIFIERS_DROPPED = frozenset(
 )
 
 
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")  # fmt: skip
+CALENDAR_WORDS = frozenset((*_DAYS, *(d + "s" for d in _DAYS), *_MONTHS, "christmas", "easter"))
+"""After "on" or "in" these are times ("on Sundays", "in May"), never places."""
+
+
 def _proper_place(tokens: Sequence[Token], j: int) -> tuple[str | None, int]:
+    if tokens[j].lower in CALENDAR_WORDS:
+        return None, j
     parts: list[str] = []
     while j < len(tokens) and len(parts) < 4:
         token = tokens[j]

@@ -343,3 +343,22 @@ def test_an_unknown_lowercase_word_before_a_noun_is_an_ingredient_not_a_person(
     result = run(robo, text)
 
     assert [p for m in result.moments for p in m.people] == people
+
+
+@pytest.mark.parametrize("text", ["I do yoga on Sundays.", "Yoga every Monday in May."])
+def test_days_and_months_after_on_or_in_are_times_not_places(
+    robo: OfflineRoboService, text: str
+) -> None:
+    result = run(robo, text)
+
+    assert all(m.place is None for m in result.moments)
+
+
+def test_a_quantity_before_then_does_not_go_to_the_activity_after_it(
+    robo: OfflineRoboService,
+) -> None:
+    result = run(robo, "Did 3x8 @ 60kg at the gym, then 45 min on the bike.")
+
+    (cycling,) = [a for a in result.activities if a.name == "cycling"]
+    assert cycling.quantity is None
+    assert cycling.duration_minutes == 45
