@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,62 @@ def database(request: pytest.FixtureRequest) -> tuple[str, str | None]:
 async def anyio_backend() -> str:
     """Run anyio-marked tests on asyncio only."""
     return "asyncio"
+
+
+class PrivateRedis:
+    """A throwaway redis-server of one test's own, on a free port, that it may stop and restart.
+
+    It keeps nothing on disk, so a restart comes back empty, as a Redis that lost its data.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            service_missing("redis-server, to start a private Redis", FileNotFoundError())
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._argv = [str(binary), "--port", str(self.port), "--bind", "127.0.0.1"]
+        self._argv += ["--save", "", "--appendonly", "no", "--dir", str(directory)]
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        """Start it and wait until it answers."""
+        import redis.asyncio as aioredis
+        from redis.exceptions import RedisError
+
+        self._process = await asyncio.create_subprocess_exec(
+            *self._argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
+        probe = aioredis.Redis(port=self.port, socket_connect_timeout=0.2)
+        try:
+            for _ in range(100):
+                try:
+                    await probe.ping()
+                    return
+                except RedisError:
+                    await asyncio.sleep(0.05)
+            raise TimeoutError("private redis-server did not start")
+        finally:
+            await probe.aclose()
+
+    async def stop(self) -> None:
+        """Kill it (as a crash would)."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.kill()
+            await self._process.wait()
+
+    async def restart(self) -> None:
+        """Kill it and start it again, empty."""
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def private_redis(tmp_path: Path) -> AsyncIterator[PrivateRedis]:
+    """A redis-server of this test's own; see PrivateRedis."""
+    server = PrivateRedis(tmp_path)
+    await server.start()
+    yield server
+    await server.stop()

@@ -18,6 +18,7 @@ from robonotes.services.notes import NoteService
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from robonotes.queue.redis_pool import RedisClients
     from robonotes.queue.supervisor import Supervisor
     from robonotes.queue.worker import Worker
     from robonotes.services.activities import ActivityService
@@ -72,21 +73,29 @@ class Container:
     def queue(self) -> NoteProcessingQueue:
         """RedisQueue when a Redis URL is set, else the SQL queue in the same database."""
         if self.settings.redis_url:
-            from robonotes.queue.redis_pool import create_redis_clients
             from robonotes.queue.redis_queue import RedisQueue
 
             return RedisQueue(
-                create_redis_clients(
-                    url=self.settings.redis_url,
-                    socket_timeout_s=self.settings.redis_socket_timeout_s,
-                    connect_timeout_s=self.settings.redis_connect_timeout_s,
-                ),
+                self.redis_clients,
                 prefix=self.settings.redis_prefix,
                 max_attempts=self.settings.queue_max_attempts,
             )
         from robonotes.queue.sql_queue import SqlQueue
 
         return SqlQueue(self.engine, max_attempts=self.settings.queue_max_attempts)
+
+    @cached_property
+    def redis_clients(self) -> RedisClients:
+        """This process's Redis pools (commands, and BLPOP apart), shared by queue and limiter."""
+        from robonotes.queue.redis_pool import create_redis_clients
+
+        if not self.settings.redis_url:
+            raise RuntimeError("redis_clients needs ROBONOTES_REDIS_URL")
+        return create_redis_clients(
+            url=self.settings.redis_url,
+            socket_timeout_s=self.settings.redis_socket_timeout_s,
+            connect_timeout_s=self.settings.redis_connect_timeout_s,
+        )
 
     # --- robo (issues 3 and 4) ---------------------------------------------------------
     @cached_property
@@ -122,16 +131,8 @@ class Container:
 
         settings = self.settings
         if settings.redis_url:
-            import redis.asyncio as aioredis
-
-            client = aioredis.Redis.from_url(
-                settings.redis_url,
-                socket_timeout=settings.redis_socket_timeout_s,
-                socket_connect_timeout=settings.redis_connect_timeout_s,
-            )
-            self._rate_limit_redis = client
             return RedisRateLimiter(
-                client,
+                self.redis_clients.client,
                 prefix=settings.redis_prefix,
                 rpm=settings.openai_rpm,
                 tpm=settings.openai_tpm,
@@ -322,8 +323,8 @@ class Container:
             close = getattr(self.robo, "aclose", None)
             if close is not None:
                 await close()
-        if "rate_limiter" in self.__dict__ and hasattr(self, "_rate_limit_redis"):
-            await self._rate_limit_redis.aclose()
+        if "redis_clients" in self.__dict__:
+            await self.redis_clients.aclose()  # again after the queue's close: a no-op
         if "engine" in self.__dict__:
             await self.engine.dispose()
 

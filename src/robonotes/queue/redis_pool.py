@@ -1,18 +1,16 @@
 """Redis connections of one process: a fail-fast pool, a pool for blocking calls, ping and backoff.
 
-Every redis error is translated to QueueUnavailable here, at the boundary. The API side uses
-no retries and short socket timeouts, so a request never waits on a slow or dead Redis. The
-worker side may retry connection errors with jittered exponential backoff (`retries`) and wait
-for Redis to come back with `wait_until_available`. Timeouts are never retried inside redis-py:
-a command that timed out may have run, and only our callers know whether repeating it is safe.
+Every redis error is translated to QueueUnavailable here, at the boundary. Short socket
+timeouts and no retries inside redis-py, so an API request never waits on a slow or dead Redis;
+a worker that meets one backs off and claims again on its own (`Worker._claim_loop`). Timeouts
+are never retried inside redis-py: a command that timed out may have run, and only our callers
+know whether repeating it is safe.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -110,41 +108,3 @@ async def ping(client: aioredis.Redis) -> float:
     async with translated_errors("ping"):
         await client.ping()
     return time.perf_counter() - started
-
-
-async def wait_until_available(
-    probe: Callable[[], Awaitable[object]],
-    *,
-    base_s: float = 0.1,
-    cap_s: float = 5.0,
-    max_wait_s: float | None = None,
-    stop: asyncio.Event | None = None,
-) -> bool:
-    """Call `probe` until it stops raising QueueUnavailable, sleeping with full-jitter backoff.
-
-    For the worker side only. Returns True once the probe succeeded, False when `max_wait_s`
-    passed or `stop` was set first.
-    """
-    loop = asyncio.get_running_loop()
-    deadline = None if max_wait_s is None else loop.time() + max_wait_s
-    failures = 0
-    while True:
-        try:
-            await probe()
-            return True
-        except QueueUnavailable:
-            failures += 1
-        delay_s = random.uniform(0, min(cap_s, base_s * 2 ** (failures - 1)))
-        if deadline is not None:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            delay_s = min(delay_s, remaining)
-        if stop is None:
-            await asyncio.sleep(delay_s)
-        else:
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=delay_s)
-                return False
-            except TimeoutError:
-                pass

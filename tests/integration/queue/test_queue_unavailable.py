@@ -14,7 +14,7 @@ import pytest
 from robonotes.domain.exceptions import QueueUnavailable
 from robonotes.domain.jobs import JobPayload
 from robonotes.domain.status import ProcessingState
-from robonotes.queue.redis_pool import create_redis_clients, wait_until_available
+from robonotes.queue.redis_pool import create_redis_clients
 from robonotes.queue.redis_queue import RedisQueue
 
 # Far above the 0.2 s socket timeouts used below, far below pytest's own timeout: the bound
@@ -89,29 +89,6 @@ async def test_every_queue_call_raises_queue_unavailable_instead_of_hanging(
         for call in calls:
             with pytest.raises(QueueUnavailable):
                 await asyncio.wait_for(call(), timeout=HANG_BOUND_S)
-    finally:
-        await queue.close()
-
-
-async def test_wait_until_available_gives_up_at_its_deadline_on_a_dead_redis(
-    refused_url: str,
-) -> None:
-    queue = _queue(refused_url)
-    try:
-        came_back = await asyncio.wait_for(
-            wait_until_available(queue.ping, base_s=0.01, cap_s=0.05, max_wait_s=0.3),
-            timeout=HANG_BOUND_S,
-        )
-    finally:
-        await queue.close()
-
-    assert came_back is False
-
-
-async def test_wait_until_available_returns_once_redis_answers(redis_url: str) -> None:
-    queue = _queue(redis_url)
-    try:
-        assert await wait_until_available(queue.ping, max_wait_s=5.0) is True
     finally:
         await queue.close()
 

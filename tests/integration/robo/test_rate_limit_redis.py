@@ -5,17 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import shutil
-import socket
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
-from tests.conftest import service_missing
+from tests.conftest import PrivateRedis
 
 from robonotes.domain.exceptions import RoboUnavailable
 from robonotes.robo.rate_limit import (
@@ -275,56 +272,10 @@ async def test_four_processes_never_exceed_the_limits_over_any_window(
     assert span_ms >= (len(pairs) // rpm - 1) * window_s * 1000
 
 
-@pytest.fixture
-async def private_redis(tmp_path: Path) -> AsyncIterator[tuple[str, Callable[[], Awaitable[None]]]]:
-    """A throwaway redis-server of this test's own (it may be flushed and killed), and a restart."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        service_missing("redis-server, to start a private Redis", FileNotFoundError())
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    argv += ["--dir", str(tmp_path)]
-    processes: list[asyncio.subprocess.Process] = []
-
-    async def start() -> None:
-        processes.append(
-            await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-            )
-        )
-        probe = aioredis.Redis(port=port, socket_connect_timeout=0.2)
-        try:
-            for _ in range(100):
-                try:
-                    await probe.ping()
-                    return
-                except RedisError:
-                    await asyncio.sleep(0.05)
-            raise TimeoutError("private redis-server did not start")
-        finally:
-            await probe.aclose()
-
-    async def restart() -> None:
-        await stop()
-        await start()
-
-    async def stop() -> None:
-        for process in processes:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-
-    await start()
-    yield f"redis://127.0.0.1:{port}/0", restart
-    await stop()
-
-
 async def test_scripts_reload_after_a_flush_and_the_limiter_survives_a_redis_restart(
-    private_redis: tuple[str, Callable[[], Awaitable[None]]],
+    private_redis: PrivateRedis,
 ) -> None:
-    url, restart = private_redis
+    url, restart = private_redis.url, private_redis.restart
     client = aioredis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.3)
     limiter = RedisRateLimiter(client, prefix="rl", rpm=10, tpm=1000)
     try:
@@ -344,9 +295,9 @@ async def test_scripts_reload_after_a_flush_and_the_limiter_survives_a_redis_res
 
 
 async def test_a_redis_that_dies_mid_run_raises_rate_limiter_unavailable(
-    private_redis: tuple[str, Callable[[], Awaitable[None]]],
+    private_redis: PrivateRedis,
 ) -> None:
-    url, _ = private_redis
+    url = private_redis.url
     client = aioredis.Redis.from_url(url, socket_connect_timeout=0.3, socket_timeout=0.3)
     limiter = RedisRateLimiter(client, prefix="rl", rpm=10, tpm=1000)
     try:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from worker_stack import ScriptedRobo, Stack
+from worker_stack import Stack, open_stack
 
-from robonotes.bootstrap import Container
 from robonotes.config import Settings
-from robonotes.storage.ledger import SqlAlchemyRoboCallLedger
 from robonotes.storage.migrate import upgrade_database
 
 
@@ -34,20 +32,6 @@ def _settings_for(request: pytest.FixtureRequest, kind: str) -> Settings:
     )
 
 
-async def _stack(settings: Settings, kind: str) -> AsyncIterator[Stack]:
-    container = Container(settings)
-    robo = ScriptedRobo()
-    container.robo = robo  # type: ignore[misc]
-    container.ledger = SqlAlchemyRoboCallLedger(container.engine)  # type: ignore[attr-defined]
-    stack = Stack(container=container, robo=robo, kind=kind)
-    user, _ = await container.users.create(name="ana")
-    stack.user_id = user.id
-    try:
-        yield stack
-    finally:
-        await container.aclose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql", "redis"])
 def stack_settings(request: pytest.FixtureRequest) -> tuple[Settings, str]:
     """Settings of a migrated database (and Redis prefix) for each of the three stacks."""
@@ -63,12 +47,12 @@ def lean_settings(request: pytest.FixtureRequest) -> tuple[Settings, str]:
 @pytest.fixture
 async def stack(stack_settings: tuple[Settings, str]) -> AsyncIterator[Stack]:
     """The stack on SQLite + SqlQueue, PostgreSQL + SqlQueue and PostgreSQL + RedisQueue."""
-    async for value in _stack(*stack_settings):
+    async for value in open_stack(*stack_settings):
         yield value
 
 
 @pytest.fixture
 async def lean_stack(lean_settings: tuple[Settings, str]) -> AsyncIterator[Stack]:
     """SQLite + SqlQueue and PostgreSQL + RedisQueue."""
-    async for value in _stack(*lean_settings):
+    async for value in open_stack(*lean_settings):
         yield value

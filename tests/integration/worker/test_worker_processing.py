@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 
 import sqlalchemy as sa
-from worker_stack import Stack
+from tests.conftest import PrivateRedis
+from worker_stack import Stack, open_stack
 
+from robonotes.config import Settings
 from robonotes.domain.exceptions import (
     CircuitOpenError,
-    QueueUnavailable,
     RoboAuthError,
     RoboUnavailable,
 )
 from robonotes.domain.jobs import JobState
 from robonotes.domain.status import ProcessingState
+from robonotes.storage.migrate import upgrade_database
 
 S = ProcessingState
 
@@ -166,34 +168,28 @@ async def test_notes_survive_the_queue_losing_all_its_data(lean_stack: Stack) ->
     assert await stack.occurrences_per_note() == dict.fromkeys(ids, 1)
 
 
-class FlakyQueue:
-    """The real queue, but the first `outages` claims fail as if Redis were down."""
+async def test_worker_waits_out_a_redis_that_dies_and_comes_back_empty(
+    private_redis: PrivateRedis, postgres_url: str, postgres_schema: str
+) -> None:
+    upgrade_database(postgres_url, schema=postgres_schema)
+    settings = Settings(
+        database_url=postgres_url,
+        database_schema=postgres_schema,
+        redis_url=private_redis.url,
+        queue_max_attempts=4,
+    )
+    async for stack in open_stack(settings, "redis"):
+        await stack.add_notes(5)
+        await private_redis.stop()
+        worker = stack.worker(reconcile_interval_s=0.2)
+        running = asyncio.create_task(worker.run())
+        await asyncio.sleep(1.0)  # the worker meets a dead Redis and backs off
+        assert not running.done()
 
-    def __init__(self, inner: object, outages: int) -> None:
-        self._inner = inner
-        self.outages = outages
+        await private_redis.start()  # back, but it lost every job
+        await asyncio.wait_for(running, timeout=30)
 
-    async def claim(self, **kwargs: object) -> object:
-        if self.outages:
-            self.outages -= 1
-            raise QueueUnavailable("redis down")
-        return await self._inner.claim(**kwargs)  # type: ignore[attr-defined]
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)
-
-
-async def test_worker_waits_out_a_queue_outage_and_resumes(lean_stack: Stack) -> None:
-    stack = lean_stack
-    await stack.add_notes(5)
-    worker = stack.worker()
-    flaky = FlakyQueue(worker.queue, outages=4)
-    worker.queue = flaky  # type: ignore[assignment]
-
-    await asyncio.wait_for(worker.run(), timeout=30)
-
-    assert flaky.outages == 0
-    assert await stack.states() == {S.COMPLETED: 5}
+        assert await stack.states() == {S.COMPLETED: 5}
 
 
 async def test_edited_deleted_and_unprocessable_notes_end_in_their_own_states(

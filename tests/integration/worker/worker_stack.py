@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from robonotes.bootstrap import Container
+from robonotes.config import Settings
 from robonotes.domain.context import ExtractionContext
 from robonotes.domain.notes import NoteData
 from robonotes.domain.results import (
@@ -27,6 +29,7 @@ from robonotes.domain.results import (
 from robonotes.domain.status import ProcessingState
 from robonotes.queue.worker import Worker, WorkerConfig
 from robonotes.services.retry_policy import classify_failure
+from robonotes.storage.ledger import SqlAlchemyRoboCallLedger
 
 
 def robo_call(attempt: int, outcome: CallOutcome, error_class: str | None = None) -> RoboCall:
@@ -146,3 +149,18 @@ class Stack:
     async def ledger_rows(self) -> int:
         rows = await self.scalar_rows("SELECT COUNT(*) FROM robo_calls")
         return int(rows[0][0])  # type: ignore[call-overload]
+
+
+async def open_stack(settings: Settings, kind: str) -> AsyncIterator[Stack]:
+    """A Stack on these settings with the scripted Robo and the user ana; closed after."""
+    container = Container(settings)
+    robo = ScriptedRobo()
+    container.robo = robo  # type: ignore[misc]
+    container.ledger = SqlAlchemyRoboCallLedger(container.engine)  # type: ignore[attr-defined]
+    stack = Stack(container=container, robo=robo, kind=kind)
+    user, _ = await container.users.create(name="ana")
+    stack.user_id = user.id
+    try:
+        yield stack
+    finally:
+        await container.aclose()
