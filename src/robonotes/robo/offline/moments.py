@@ -213,10 +213,12 @@ def subject_of(clause: Sequence[Token]) -> str | None:
             return "writer"
         if token.lower == "me" and i > 0 and clause[i - 1].keys & _CAUSATIVES:
             return "writer"  # "mom made me clean my room": the writer did it
-    for index, token in enumerate(clause[:3]):
+    for index, token in enumerate(clause[:4]):
         word = token.lower
         if word in _SUBJECT_SKIP:
             continue
+        if word.endswith(("'s", "’s")) and index + 1 < len(clause):
+            continue  # "my cousin's kids ran": whose they are; the head noun comes next
         verb_at = index + 1
         if word in _TITLES or is_name(token):
             # "Dr Okafor suggested", "Mary Jane cooked": the verb comes after the whole name

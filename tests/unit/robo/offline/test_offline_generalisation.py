@@ -362,3 +362,19 @@ def test_a_quantity_before_then_does_not_go_to_the_activity_after_it(
     (cycling,) = [a for a in result.activities if a.name == "cycling"]
     assert cycling.quantity is None
     assert cycling.duration_minutes == 45
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My cousin's kids ran the whole house.", "Sam's brother cooked dinner for everyone."],
+)
+def test_what_someone_elses_people_did_is_not_the_writers_activity(
+    robo: OfflineRoboService, text: str
+) -> None:
+    assert run(robo, text).activities == ()
+
+
+def test_the_writer_with_someone_elses_dog_still_ran(robo: OfflineRoboService) -> None:
+    result = run(robo, "My sister's dog and I ran along the river.")
+
+    assert [a.name for a in result.activities] == ["running"]
