@@ -162,3 +162,31 @@ def test_flushing_the_queue_mid_run_loses_no_note(
     assert deleted > 0
     assert worker.returncode == 0, stderr[-3000:]
     assert status_counts(tmp_path, env) == {"COMPLETED": 300}
+
+
+def test_ten_notes_that_run_in_other_words_give_one_running_activity(tmp_path: Path) -> None:
+    env = base_env(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rn.db'}")
+    robonotes("db", "upgrade", env=env, cwd=tmp_path)
+    robonotes("users", "create", "ana", env=env, cwd=tmp_path)
+    texts = [
+        "Ran 5k along the canal this morning.",
+        "Jogged around the park with Sam.",
+        "Went for a run before work, legs heavy.",
+        "5k parkrun, new PB!",
+        "Quick jog at lunch, 20 min.",
+        "Did a 10k run in the rain.",
+        "Running club tonight, intervals on the track.",
+        "went for a jog after dinner",
+        "Ran home from the office, about 6 km.",
+        "Easy run with Lea, 45 minutes.",
+    ]
+    path = tmp_path / "runs.jsonl"
+    path.write_text("".join(json.dumps({"text": text}) + "\n" for text in texts))
+    robonotes("notes", "import", "--user", "ana", str(path), env=env, cwd=tmp_path)
+
+    robonotes("worker", "--burst", env=env, cwd=tmp_path)
+
+    listed = robonotes("activities", "list", "--user", "ana", "--json", env=env, cwd=tmp_path)
+    activities = json.loads(listed.stdout)
+    runs = [a for a in activities if "run" in a["name"] or "jog" in a["name"]]
+    assert [(a["name"], a["count"]) for a in runs] == [("running", 10)]
