@@ -205,6 +205,10 @@ def test_demo_builds_a_fresh_database_every_time(cli_env: Path) -> None:
     assert first.exit_code == 0
     assert second.exit_code == 0
     assert "imported 36 notes (ana: 18 notes, ben: 18 notes); skipped 0" in second.stdout
+    for person in ("ana", "ben"):  # each person's activities, then a timeline of moments
+        assert f"{person}'s activities" in second.stdout
+        assert f"{person}'s timeline" in second.stdout
+    assert second.stdout.count("│ running ") >= 2
 
 
 def test_demo_refuses_to_wipe_a_directory_it_did_not_make(cli_env: Path) -> None:
