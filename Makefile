@@ -64,7 +64,12 @@ bench: | $(UV)
 lock:
 	$(UV) pip compile -q --no-header --no-annotate pyproject.toml -o requirements/main.lock
 	$(UV) pip compile -q --no-header --no-annotate pyproject.toml --extra dev -o requirements/dev.lock
-	$(UV) pip compile -q --no-header --no-annotate pyproject.toml --extra dev --extra bench -o requirements/bench.lock
+	$(UV) pip compile -q --no-header --no-annotate pyproject.toml --extra dev --extra bench \
+	  -c requirements/dev.lock -o requirements/bench.lock
+	# arq caps redis-py below 6 and Celery 5.7 pins python-dateutil 2.9: venvs of their own.
+	printf 'arq>=0.26\n' | $(UV) pip compile -q --no-header --no-annotate - -o bench/locks/arq.lock
+	printf 'celery[redis]>=5.7\n' | $(UV) pip compile -q --no-header --no-annotate - -o bench/locks/celery.lock
 
 clean:
-	rm -rf $(VENV) $(VENV)-uv .venv-bench .robonotes .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-uv .venv-bench .venv-bench-arq .venv-bench-celery .robonotes \
+	  .pytest_cache .mypy_cache .ruff_cache

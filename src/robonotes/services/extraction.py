@@ -19,8 +19,10 @@ from robonotes.domain.results import (
 from robonotes.services.linking import ActivityResolver, KnownActivity, fold
 from robonotes.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
-CANDIDATE_POOL = 200
-"""How many of the person's activities (by count) and moments (by recency) are ranked."""
+ACTIVITY_POOL = 120
+"""How many of the person's activities, most used first, are ranked for the note."""
+MOMENT_POOL = 30
+"""How many of the person's most recent moments are ranked (each costs a row and its links)."""
 MAX_CANDIDATE_ACTIVITIES = 40
 MAX_CANDIDATE_MOMENTS = 10
 MAX_CANDIDATE_ALIASES = 4
@@ -99,9 +101,9 @@ class NoteContextBuilder:
         """
         async with self._uow_factory() as uow:
             summaries = await uow.activities.summaries(
-                user_id=note.user_id, sort="count", limit=CANDIDATE_POOL
+                user_id=note.user_id, sort="count", limit=ACTIVITY_POOL
             )
-            recent = await uow.moments.recent(user_id=note.user_id, limit=CANDIDATE_POOL)
+            recent = await uow.moments.recent(user_id=note.user_id, limit=MOMENT_POOL)
         words = note_words(note.text)
         activities: list[CandidateActivity] = []
         budget = CANDIDATE_CHAR_BUDGET

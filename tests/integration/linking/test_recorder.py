@@ -448,8 +448,13 @@ async def test_a_moment_whose_activity_links_under_another_name_still_meets_its_
     assert await _count(uow_factory, moments) == 1
 
 
+KAYAKING_AT = 40
+"""Recent enough to be among the moments ranked, yet not among the ten most recent."""
+
+
 def _many_result(index: int) -> RoboProcessingResult:
-    name = "kayaking" if index == 0 else f"hobby {index:02d}"
+    letters = chr(ord("a") + index // 26) + chr(ord("a") + index % 26)
+    name = "kayaking" if index == KAYAKING_AT else f"hobby {letters}"
     return RoboProcessingResult(
         activities=(ExtractedActivity(name=name, surface=name, evidence=name),),
         moments=(
@@ -472,7 +477,7 @@ def _many_result(index: int) -> RoboProcessingResult:
 async def test_context_puts_what_the_note_speaks_of_first_and_stays_within_its_budgets(
     uow_factory, recorder
 ) -> None:
-    # 60 activities used once each: by count (ties by name) kayaking would come last.
+    # 60 activities used once each: by count (ties by name) kayaking would come after the 40th.
     for index in range(60):
         note = await _user_and_note(uow_factory, body=f"note {index}")
         await _record(uow_factory, recorder, note, _many_result(index))

@@ -1,0 +1,1 @@
+"""Queue benchmark: our RedisQueue + Worker against arq, SAQ, taskiq, Dramatiq, RQ and Celery."""
