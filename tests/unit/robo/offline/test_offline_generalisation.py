@@ -378,3 +378,47 @@ def test_the_writer_with_someone_elses_dog_still_ran(robo: OfflineRoboService) -
     result = run(robo, "My sister's dog and I ran along the river.")
 
     assert [a.name for a in result.activities] == ["running"]
+
+
+@pytest.mark.parametrize(
+    ("text", "activity"),
+    [("Hoovered the stairs and put a wash on before lunch.", "laundry"),
+     ("Did the washing up after tea, then took the bins out.", "washing dishes"),
+     ("Took the bins out and hung the washing out.", "housework"),
+     ("Went sledging with the kids on the hill behind the school.", "sledding"),
+     ("We went punting on the river with Priya.", "punting"),
+     ("Built a snowman in the garden with Mia.", "playing in the snow"),
+     ("Carved pumpkins with the girls after school.", "pumpkin carving"),
+     ("Had a lie-in, then pottered about.", "sleeping in"),
+     ("Got my nails done with Chloe at the salon.", "manicure"),
+     ("Played netball after work, we lost 12-9.", "netball"),
+     ("Did the school run then went for a dip in the sea.", "swimming"),
+     ("Bonfire at Tom's, we toasted marshmallows.", "bonfire"),
+     ("Went to the GP about my knee.", "doctor visit"),
+     ("Practised my Spanish on Babbel for 20 min.", "language learning"),
+     ("D&D session at Marco's, my rogue died.", "dungeons and dragons"),
+     ("Went strawberry picking with mum.", "fruit picking"),
+     ("Gave blood at lunchtime.", "blood donation"),
+     ("Did the big shop at Tesco.", "grocery shopping"),
+     ("Went rock pooling at low tide with Alfie.", "rock pooling"),
+     ("Tried tai chi in the park.", "tai chi")],
+)  # fmt: skip
+def test_new_everyday_family_and_outdoor_activities_are_recognised(
+    robo: OfflineRoboService, text: str, activity: str
+) -> None:
+    assert activity in names(run(robo, text))
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [("It was an emotional rollercoaster of a week.", "theme park"),
+     ("Ironed out the plan with my manager.", "ironing"),
+     ("The house was a bit of a zoo.", "zoo visit"),
+     ("I bought a new sled for next winter.", "sledding"),
+     ("Heard a song on the radio that made me cry.", "listening to the radio"),
+     ("Saturday chores: vacuumed and mopped.", "housework")],
+)  # fmt: skip
+def test_idioms_and_bare_objects_do_not_trigger_the_new_activities(
+    robo: OfflineRoboService, text: str, dropped: str
+) -> None:
+    assert dropped not in names(run(robo, text))
