@@ -292,7 +292,7 @@ class OpenAIService:
                         outcome=CallOutcome.FAILED,
                         usage=TokenUsage(),
                         latency_ms=(time.perf_counter() - sending[0]) * 1000,
-                        started_at=datetime.now(UTC),
+                        started_at=call_started_at,
                         request_id=None,
                         error_class="CancelledError",
                     )
