@@ -72,9 +72,16 @@ def test_permanent_401_dead_letters_and_replay_completes_after_the_fix(
     )
     prepare(tmp_path, env, notes=20)
 
-    robonotes("worker", "--burst", env=env, cwd=tmp_path)
+    burst = robonotes("worker", "--burst", env=env, cwd=tmp_path)
 
     assert status_counts(tmp_path, env) == {"FAILED": 20}
+    logged = [json.loads(line) for line in burst.stderr.splitlines() if line.startswith("{")]
+    failures = [entry for entry in logged if entry.get("event") == "job attempt failed"]
+    assert len(failures) == 20
+    assert {entry["outcome"] for entry in failures} == {"dead_lettered"}
+    assert all(
+        {"note_id", "job_id", "attempt", "error_class"} <= entry.keys() for entry in failures
+    )
     dead = json.loads(robonotes("dlq", "list", "--json", env=env, cwd=tmp_path).stdout)
     assert len(dead) == 20
     assert {job["error_class"] for job in dead} == {"RoboAuthError"}
