@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -122,6 +125,42 @@ def test_dlq_commands_reject_hostile_input(tmp_path: Path) -> None:
     assert "replayed 0" in unknown.stdout
     assert bad_rate.returncode == 2
     assert status_counts(tmp_path, env) == {}
+
+
+def test_a_running_worker_serves_its_metrics_and_counts_as_alive(tmp_path: Path) -> None:
+    env = base_env(database_url=f"sqlite+aiosqlite:///{tmp_path / 'rn.db'}")
+    prepare(tmp_path, env, notes=5)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "robonotes.cli.main", "worker", "--metrics-port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        metrics = ""
+        for _ in range(150):
+            time.sleep(0.2)
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as r:
+                    metrics = r.read().decode()
+            except OSError:
+                continue
+            if "robonotes_jobs_completed_total 5.0" in metrics:
+                break
+        health = robonotes("health", "--json", env=env, cwd=tmp_path, check=False)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=60)
+
+    assert "robonotes_jobs_completed_total 5.0" in metrics
+    assert 'robonotes_queue_depth{state="ready"}' in metrics
+    assert health.returncode == 0
+    assert json.loads(health.stdout)["live_workers"] == 1
+    assert worker.returncode == 0
 
 
 def test_health_is_unhealthy_without_a_live_worker(tmp_path: Path) -> None:
