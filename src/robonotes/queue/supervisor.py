@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 POLL_S = 0.1
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 BACKOFF_START_S = 0.2
 BACKOFF_MAX_S = 30.0
 HEALTHY_AFTER_S = 30.0
@@ -133,11 +134,14 @@ class Supervisor:
         pid = os.fork()
         if pid:
             return _Forked(pid)
-        # The child: default signal handling (the worker installs its own), then never return.
+        # The child: default signal handling, then never return. SIGTERM and SIGINT stay
+        # blocked until the worker has its own handlers (it unblocks them), so a stop sent
+        # while it starts up is a graceful stop, not a kill.
         code = 1
         try:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
             os.environ["ROBONOTES_WORKER_INDEX"] = str(index)
             code = target(index)
         except SystemExit as exc:

@@ -126,6 +126,8 @@ class Worker:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
+        # A supervisor blocks them while a forked worker starts; one sent meanwhile lands now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
     async def run(self) -> int:
         """Run until stopped (or, in burst mode, until no work is left); return jobs finished."""
