@@ -200,12 +200,15 @@ def test_serve_with_worker_processes_notes_in_process_and_drains_on_sigterm(
             ).json()["id"]
             deadline = time.monotonic() + 30
             note: dict[str, object] = {}
+            metrics = ""
             while time.monotonic() < deadline:
                 note = client.get(f"/v1/notes/{note_id}", headers=auth).json()
-                if note["robo_status"] == "COMPLETED":
+                metrics = client.get("/metrics").text
+                # The status commits first and the ack follows (DESIGN.md steps 5 and 6).
+                acked = "robonotes_jobs_completed_total 1.0" in metrics
+                if note["robo_status"] == "COMPLETED" and acked:
                     break
                 time.sleep(0.2)
-            metrics = client.get("/metrics").text
 
         process.send_signal(signal.SIGTERM)
         return_code = process.wait(timeout=30)

@@ -149,7 +149,8 @@ def test_a_running_worker_serves_its_metrics_and_counts_as_alive(tmp_path: Path)
                     metrics = r.read().decode()
             except OSError:
                 continue
-            if "robonotes_jobs_completed_total 5.0" in metrics:
+            # Jobs count as they finish; queue gauges at the next maintenance pass.
+            if "robonotes_jobs_completed_total 5.0" in metrics and "queue_depth{" in metrics:
                 break
         health = robonotes("health", "--json", env=env, cwd=tmp_path, check=False)
     finally:

@@ -277,10 +277,10 @@ async def test_heartbeats_keep_a_job_longer_than_its_lease_from_being_reclaimed(
     lean_stack: Stack,
 ) -> None:
     stack = lean_stack
-    stack.robo.delay_s = 1.0  # more than three leases of 0.3 s
+    stack.robo.delay_s = 2.0  # more than three leases of 0.6 s
     (note_id,) = await stack.add_notes(1)
 
-    await stack.worker(lease_ms=300).run()
+    await stack.worker(lease_ms=600).run()
 
     async with stack.container.uow_factory() as uow:
         row = await uow.statuses.get(note_id, 1)
