@@ -8,7 +8,7 @@ releases pools and clients.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from robonotes.config import Settings
@@ -329,8 +329,12 @@ class Container:
             await self.engine.dispose()
 
 
+@cache
 def build_activity_resolver() -> ActivityResolver:
-    """An ActivityResolver fed with the lexicon shipped in `robonotes/data/activities.json`."""
+    """The ActivityResolver of the lexicon shipped in `robonotes/data/activities.json`.
+
+    Built once a process (it is read-only); a supervisor builds it before forking its workers.
+    """
     import json
     from importlib.resources import files
 

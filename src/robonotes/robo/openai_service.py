@@ -181,124 +181,133 @@ class OpenAIService:
 
     async def extract(self, note: NoteData, context: ExtractionContext) -> RoboProcessingResult:
         """Extract the note's moments and activities in one LLM call (plus retries, one re-ask)."""
-        started = time.perf_counter()
-        messages: list[dict[str, str]] = build_messages(note.text, context)
         calls: list[RoboCall] = []
-        quick_retries = 0
-        reasked = False
-        sending: list[float] = []
+        on_wire: list[tuple[float, datetime]] = []
         try:
-            while True:
-                attempt = len(calls) + 1
-                call_started_at = datetime.now(UTC)
-                t0 = time.perf_counter()
-                try:
-                    reply = await self._exchange(messages, sending=sending)
-                except _AttemptError as failed:
-                    sending.clear()
-                    latency_ms = (time.perf_counter() - t0) * 1000
-                    delay_s = self._quick_retry_delay(failed, retries_done=quick_retries)
-                    outcome = CallOutcome.RETRIED if delay_s is not None else CallOutcome.FAILED
-                    calls.append(
-                        self._call(
-                            note,
-                            attempt=attempt,
-                            outcome=outcome,
-                            usage=TokenUsage(),
-                            latency_ms=latency_ms,
-                            started_at=call_started_at,
-                            request_id=failed.request_id,
-                            error_class=type(failed.error).__name__,
-                        )
-                    )
-                    if delay_s is None:
-                        raise self._with_calls(failed.error, calls) from None
-                    quick_retries += 1
-                    await self._sleep(delay_s)
-                    continue
-                except RoboError as error:  # from the rate limiter itself
-                    raise self._with_calls(error, calls) from None
-                sending.clear()
-                call_fields: dict[str, Any] = {
-                    "attempt": attempt,
-                    "usage": _usage(reply.completion),
-                    "latency_ms": (time.perf_counter() - t0) * 1000,
-                    "started_at": call_started_at,
-                    "request_id": reply.request_id,
-                }
-                content: str | None = None
-                try:
-                    content = self._content(reply.completion)
-                    parsed = parse_extraction(content)
-                except InvalidStructureError as problem:
-                    calls.append(
-                        self._call(
-                            note,
-                            outcome=CallOutcome.INVALID,
-                            error_class=RoboInvalidResponse.__name__,
-                            **call_fields,
-                        )
-                    )
-                    if reasked:
-                        raise self._with_calls(
-                            RoboInvalidResponse(f"invalid after one re-ask: {problem}"), calls
-                        ) from None
-                    reasked = True
-                    metrics.ROBO_REASKS.labels(self.name).inc()
-                    if reply.completion is not None:
-                        # An unreadable HTTP body is simply asked again; a bad answer is shown back.
-                        messages = [
-                            *messages,
-                            {"role": "assistant", "content": (content or "")[:4000]},
-                            reask_message(str(problem)),
-                        ]
-                    continue
-                except RoboError as error:
-                    calls.append(
-                        self._call(
-                            note,
-                            outcome=CallOutcome.FAILED,
-                            error_class=type(error).__name__,
-                            **call_fields,
-                        )
-                    )
-                    raise self._with_calls(error, calls) from None
-                calls.append(
-                    self._call(note, outcome=CallOutcome.OK, error_class=None, **call_fields)
-                )
-                validated = validate_extraction(parsed, note_text=note.text, context=context)
-                total = TokenUsage()
-                for call in calls:
-                    total = total + call.usage
-                return RoboProcessingResult(
-                    activities=validated.activities,
-                    moments=validated.moments,
-                    provider=self.name,
-                    model=self._model,
-                    prompt_version=PROMPT_VERSION,
-                    usage=total,
-                    latency_ms=(time.perf_counter() - started) * 1000,
-                    calls=tuple(calls),
-                    dropped_items=validated.dropped_items,
-                )
+            return await self._attempts(note, context, calls=calls, on_wire=on_wire)
         except asyncio.CancelledError as cancelled:
             # A job timeout or a shutdown cut the extraction short: the attempts made so far,
             # and one whose request was on the wire (its tokens unknown), still go to the ledger.
-            if sending:
+            for sent_at, started_at in on_wire:
                 calls.append(
                     self._call(
                         note,
                         attempt=len(calls) + 1,
                         outcome=CallOutcome.FAILED,
                         usage=TokenUsage(),
-                        latency_ms=(time.perf_counter() - sending[0]) * 1000,
-                        started_at=call_started_at,
+                        latency_ms=(time.perf_counter() - sent_at) * 1000,
+                        started_at=started_at,
                         request_id=None,
                         error_class="CancelledError",
                     )
                 )
             cancelled.calls = tuple(calls)  # type: ignore[attr-defined]
             raise
+
+    async def _attempts(
+        self,
+        note: NoteData,
+        context: ExtractionContext,
+        *,
+        calls: list[RoboCall],
+        on_wire: list[tuple[float, datetime]],
+    ) -> RoboProcessingResult:
+        """The attempt loop: tier-1 retries and one re-ask, each attempt appended to `calls`."""
+        started = time.perf_counter()
+        messages: list[dict[str, str]] = build_messages(note.text, context)
+        quick_retries = 0
+        reasked = False
+        while True:
+            attempt = len(calls) + 1
+            call_started_at = datetime.now(UTC)
+            t0 = time.perf_counter()
+            try:
+                reply = await self._exchange(messages, on_wire=on_wire)
+            except _AttemptError as failed:
+                on_wire.clear()
+                latency_ms = (time.perf_counter() - t0) * 1000
+                delay_s = self._quick_retry_delay(failed, retries_done=quick_retries)
+                outcome = CallOutcome.RETRIED if delay_s is not None else CallOutcome.FAILED
+                calls.append(
+                    self._call(
+                        note,
+                        attempt=attempt,
+                        outcome=outcome,
+                        usage=TokenUsage(),
+                        latency_ms=latency_ms,
+                        started_at=call_started_at,
+                        request_id=failed.request_id,
+                        error_class=type(failed.error).__name__,
+                    )
+                )
+                if delay_s is None:
+                    raise self._with_calls(failed.error, calls) from None
+                quick_retries += 1
+                await self._sleep(delay_s)
+                continue
+            except RoboError as error:  # from the rate limiter itself
+                raise self._with_calls(error, calls) from None
+            on_wire.clear()
+            call_fields: dict[str, Any] = {
+                "attempt": attempt,
+                "usage": _usage(reply.completion),
+                "latency_ms": (time.perf_counter() - t0) * 1000,
+                "started_at": call_started_at,
+                "request_id": reply.request_id,
+            }
+            content: str | None = None
+            try:
+                content = self._content(reply.completion)
+                parsed = parse_extraction(content)
+            except InvalidStructureError as problem:
+                calls.append(
+                    self._call(
+                        note,
+                        outcome=CallOutcome.INVALID,
+                        error_class=RoboInvalidResponse.__name__,
+                        **call_fields,
+                    )
+                )
+                if reasked:
+                    raise self._with_calls(
+                        RoboInvalidResponse(f"invalid after one re-ask: {problem}"), calls
+                    ) from None
+                reasked = True
+                metrics.ROBO_REASKS.labels(self.name).inc()
+                if reply.completion is not None:
+                    # An unreadable HTTP body is simply asked again; a bad answer is shown back.
+                    messages = [
+                        *messages,
+                        {"role": "assistant", "content": (content or "")[:4000]},
+                        reask_message(str(problem)),
+                    ]
+                continue
+            except RoboError as error:
+                calls.append(
+                    self._call(
+                        note,
+                        outcome=CallOutcome.FAILED,
+                        error_class=type(error).__name__,
+                        **call_fields,
+                    )
+                )
+                raise self._with_calls(error, calls) from None
+            calls.append(self._call(note, outcome=CallOutcome.OK, error_class=None, **call_fields))
+            validated = validate_extraction(parsed, note_text=note.text, context=context)
+            total = TokenUsage()
+            for call in calls:
+                total = total + call.usage
+            return RoboProcessingResult(
+                activities=validated.activities,
+                moments=validated.moments,
+                provider=self.name,
+                model=self._model,
+                prompt_version=PROMPT_VERSION,
+                usage=total,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                calls=tuple(calls),
+                dropped_items=validated.dropped_items,
+            )
 
     def _content(self, completion: ChatCompletion | None) -> str | None:
         """The reply's text; raises the tree's error for refusals, filters and truncation."""
@@ -322,17 +331,19 @@ class OpenAIService:
             raise InvalidStructureError("the message content was not text")
         return content
 
-    async def _exchange(self, messages: list[dict[str, str]], *, sending: list[float]) -> _Reply:
+    async def _exchange(
+        self, messages: list[dict[str, str]], *, on_wire: list[tuple[float, datetime]]
+    ) -> _Reply:
         """One HTTP attempt under the rate limiter; raises _AttemptError with the mapped error.
 
-        `sending` holds the request's start time while it is on the wire (for cancellations).
+        `on_wire` holds the request's start while it is sent and unanswered (for cancellations).
         """
         reservation: RateReservation | None = None
         if self._limiter is not None:
             estimate = estimate_request_tokens(messages, max_output_tokens=self._max_output_tokens)
             reservation = await self._limiter.acquire(tokens=estimate)
         spent_tokens = 0
-        sending[:] = [time.perf_counter()]
+        on_wire[:] = [(time.perf_counter(), datetime.now(UTC))]
         try:
             try:
                 raw = await self._client.chat.completions.with_raw_response.create(

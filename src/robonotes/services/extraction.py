@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from robonotes.domain.context import CandidateActivity, CandidateMoment, ExtractionContext
@@ -37,6 +38,7 @@ STEM_CHARS = 4
 
 
 _NOTE_WORD = re.compile(r"\w+")
+T = TypeVar("T")
 
 
 def local_day(when: datetime, time_zone: str | None) -> tuple[datetime, datetime]:
@@ -66,6 +68,24 @@ def note_words(text: str) -> set[str]:
 def mentions(note_stems: set[str], texts: Sequence[str]) -> bool:
     """Whether any of the texts (a name, an alias, a person) shares a word stem with the note."""
     return any(_stems(text) & note_stems for text in texts if text)
+
+
+def _first_relevant(
+    items: Sequence[T],
+    *,
+    relevant: Callable[[T], bool],
+    limit: int,
+    budget_chars: int,
+    chars: Callable[[T], int],
+) -> list[T]:
+    """Relevant items first (stable, so the given order breaks ties), cut by count and size."""
+    kept: list[T] = []
+    for item in sorted(items, key=lambda item: not relevant(item))[:limit]:
+        budget_chars -= chars(item)
+        if budget_chars < 0:
+            break
+        kept.append(item)
+    return kept
 
 
 def _known(activity: Activity) -> KnownActivity:
@@ -105,47 +125,51 @@ class NoteContextBuilder:
             )
             recent = await uow.moments.recent(user_id=note.user_id, limit=MOMENT_POOL)
         words = note_words(note.text)
-        activities: list[CandidateActivity] = []
-        budget = CANDIDATE_CHAR_BUDGET
-        ranked = sorted(
-            (summary.activity for summary in summaries),
-            key=lambda a: not mentions(words, (a.name, *a.aliases)),
-        )
-        for activity in ranked[:MAX_CANDIDATE_ACTIVITIES]:
-            aliases = tuple(activity.aliases[:MAX_CANDIDATE_ALIASES])
-            budget -= len(activity.name) + sum(len(alias) + 2 for alias in aliases) + 8
-            if budget < 0:
-                break
-            activities.append(
-                CandidateActivity(
-                    idx=len(activities),
-                    name=activity.name,
-                    aliases=aliases,
-                    category=activity.category,
+        activities = [
+            CandidateActivity(
+                idx=idx,
+                name=activity.name,
+                aliases=tuple(activity.aliases[:MAX_CANDIDATE_ALIASES]),
+                category=activity.category,
+            )
+            for idx, activity in enumerate(
+                _first_relevant(
+                    [summary.activity for summary in summaries],
+                    relevant=lambda a: mentions(words, (a.name, *a.aliases)),
+                    limit=MAX_CANDIDATE_ACTIVITIES,
+                    budget_chars=CANDIDATE_CHAR_BUDGET,
+                    chars=lambda a: (
+                        len(a.name)
+                        + sum(len(alias) + 2 for alias in a.aliases[:MAX_CANDIDATE_ALIASES])
+                        + 8
+                    ),
                 )
             )
-        moments: list[CandidateMoment] = []
-        budget = MOMENT_CHAR_BUDGET
-        ranked_moments = sorted(
-            recent,
-            key=lambda m: not mentions(words, (*m.people, m.place or "", *m.activities)),
-        )
-        for moment in ranked_moments[:MAX_CANDIDATE_MOMENTS]:
-            title = moment.title[:MAX_CANDIDATE_TITLE_CHARS]
-            people = moment.people[:MAX_CANDIDATE_PEOPLE]
-            budget -= len(title) + sum(len(p) + 2 for p in people) + len(moment.place or "") + 40
-            if budget < 0:
-                break
-            moments.append(
-                CandidateMoment(
-                    idx=len(moments),
-                    title=title,
-                    start=moment.start,
-                    people=people,
-                    place=moment.place,
-                    activities=moment.activities,
+        ]
+        moments = [
+            CandidateMoment(
+                idx=idx,
+                title=moment.title[:MAX_CANDIDATE_TITLE_CHARS],
+                start=moment.start,
+                people=moment.people[:MAX_CANDIDATE_PEOPLE],
+                place=moment.place,
+                activities=moment.activities,
+            )
+            for idx, moment in enumerate(
+                _first_relevant(
+                    recent,
+                    relevant=lambda m: mentions(words, (*m.people, m.place or "", *m.activities)),
+                    limit=MAX_CANDIDATE_MOMENTS,
+                    budget_chars=MOMENT_CHAR_BUDGET,
+                    chars=lambda m: (
+                        len(m.title[:MAX_CANDIDATE_TITLE_CHARS])
+                        + sum(len(p) + 2 for p in m.people[:MAX_CANDIDATE_PEOPLE])
+                        + len(m.place or "")
+                        + 40
+                    ),
                 )
             )
+        ]
         return ExtractionContext(
             created_at=note.created_at,
             time_zone=note.time_zone,

@@ -104,6 +104,27 @@ def _run_result(
     )
 
 
+RUNNING_CANDIDATE = ExtractionContext(
+    created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
+)
+"""A context whose candidate 0 is the person's running."""
+
+
+def _linked_to_running(name: str, surface: str, *moments: ExtractedMoment) -> RoboProcessingResult:
+    """One activity the LLM links to candidate 0 (running), with the given moments."""
+    return RoboProcessingResult(
+        activities=(
+            ExtractedActivity(
+                name=name, surface=surface, evidence=surface, existing_activity_idx=0
+            ),
+        ),
+        moments=moments,
+        provider="t",
+        model="t",
+        prompt_version="t",
+    )
+
+
 async def _record(uow_factory, recorder, note, result, context=None) -> None:
     async with uow_factory() as uow:
         await recorder.replace(
@@ -246,22 +267,9 @@ async def test_siblings_never_merge_even_when_the_llm_points_at_them(uow_factory
     note = await _user_and_note(uow_factory, body="ran")
     await _record(uow_factory, recorder, note, _run_result("ran"))
     walk = await _user_and_note(uow_factory, body="walked to work")
-    result = RoboProcessingResult(
-        activities=(
-            ExtractedActivity(
-                name="walking", surface="walked", evidence="walked", existing_activity_idx=0
-            ),
-        ),
-        moments=(),
-        provider="t",
-        model="t",
-        prompt_version="t",
-    )
-    context = ExtractionContext(
-        created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
-    )
+    result = _linked_to_running("walking", "walked")
 
-    await _record(uow_factory, recorder, walk, result, context)
+    await _record(uow_factory, recorder, walk, result, RUNNING_CANDIDATE)
 
     async with uow_factory() as uow:
         names = sorted(a.name for a in await uow.activities.list_for_user(user_id=note.user_id))
@@ -272,22 +280,9 @@ async def test_llm_candidate_index_links_an_unknown_surface_form(uow_factory, re
     note = await _user_and_note(uow_factory, body="ran")
     await _record(uow_factory, recorder, note, _run_result("ran"))
     other = await _user_and_note(uow_factory, body="did my parkrun")
-    result = RoboProcessingResult(
-        activities=(
-            ExtractedActivity(
-                name="parkrun", surface="parkrun", evidence="parkrun", existing_activity_idx=0
-            ),
-        ),
-        moments=(),
-        provider="t",
-        model="t",
-        prompt_version="t",
-    )
-    context = ExtractionContext(
-        created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
-    )
+    result = _linked_to_running("parkrun", "parkrun")
 
-    await _record(uow_factory, recorder, other, result, context)
+    await _record(uow_factory, recorder, other, result, RUNNING_CANDIDATE)
 
     async with uow_factory() as uow:
         found = await uow.activities.list_for_user(user_id=note.user_id)
@@ -414,35 +409,21 @@ async def test_a_moment_whose_activity_links_under_another_name_still_meets_its_
         uow_factory, body="trail run with Sam", at=T0 + timedelta(hours=3)
     )
     await _record(uow_factory, recorder, first, _run_result("ran", people=("Sam",), start=T0))
-    trail = RoboProcessingResult(
-        activities=(
-            ExtractedActivity(
-                name="trail running",
-                surface="trail run",
-                evidence="trail run",
-                existing_activity_idx=0,
-            ),
+    trail = _linked_to_running(
+        "trail running",
+        "trail run",
+        ExtractedMoment(
+            title="Trail run",
+            summary="a trail run with Sam",
+            status=MomentStatus.HAPPENED,
+            evidence="trail run with Sam",
+            time=MomentTime(text="this morning", start=T0),
+            people=("Sam",),
+            activities=("trail running",),
         ),
-        moments=(
-            ExtractedMoment(
-                title="Trail run",
-                summary="a trail run with Sam",
-                status=MomentStatus.HAPPENED,
-                evidence="trail run with Sam",
-                time=MomentTime(text="this morning", start=T0),
-                people=("Sam",),
-                activities=("trail running",),
-            ),
-        ),
-        provider="test",
-        model="test",
-        prompt_version="t1",
-    )
-    context = ExtractionContext(
-        created_at=T0, activities=(CandidateActivity(idx=0, name="running"),)
     )
 
-    await _record(uow_factory, recorder, second, trail, context)
+    await _record(uow_factory, recorder, second, trail, RUNNING_CANDIDATE)
 
     assert await _count(uow_factory, activities) == 1
     assert await _count(uow_factory, moments) == 1

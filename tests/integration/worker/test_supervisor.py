@@ -8,7 +8,18 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+
+def _sigterm_once(script: str, *, ready: Callable[[], bool]) -> int:
+    """Run a supervisor script, SIGTERM it once `ready()` holds; its exit code."""
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.monotonic() + 30
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=30)
 
 
 def test_crashed_child_is_restarted_and_burst_exits_zero_once_all_finish(tmp_path: Path) -> None:
@@ -68,13 +79,7 @@ def test_sigterm_is_forwarded_and_every_child_drains_before_the_supervisor_exits
         sys.exit(Supervisor(processes=3, target=child).run())
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.monotonic() + 30
-    while len(list(tmp_path.glob("started-*"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-    proc.send_signal(signal.SIGTERM)
-    code = proc.wait(timeout=30)
+    code = _sigterm_once(script, ready=lambda: len(list(tmp_path.glob("started-*"))) == 3)
 
     assert code == 0
     assert sorted(p.name for p in tmp_path.glob("drained-*")) == [
@@ -100,13 +105,7 @@ def test_a_child_that_ignores_the_stop_is_killed_after_the_timeout(tmp_path: Pat
         sys.exit(Supervisor(processes=1, target=child, stop_timeout_s=0.5).run())
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-    proc.send_signal(signal.SIGTERM)
-    code = proc.wait(timeout=30)
+    code = _sigterm_once(script, ready=(tmp_path / "started").exists)
 
     assert code == 1
 
@@ -131,13 +130,7 @@ def test_a_stop_sent_while_a_child_starts_up_waits_for_its_handlers(tmp_path: Pa
         sys.exit(Supervisor(processes=1, target=child).run())
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script])
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "forked").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-    proc.send_signal(signal.SIGTERM)
-    code = proc.wait(timeout=30)
+    code = _sigterm_once(script, ready=(tmp_path / "forked").exists)
 
     assert code == 0
     assert (tmp_path / "drained").exists()
